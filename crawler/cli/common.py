@@ -1,0 +1,125 @@
+"""What every subcommand shares: data dir and database options, output formats, errors."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+OUTPUT_FORMATS = ("table", "json", "jsonl", "csv")
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where one invocation keeps its data."""
+
+    data_dir: Path
+    db_url: str
+
+    @property
+    def warc_dir(self) -> Path:
+        return self.data_dir / "warc"
+
+
+def resolve_paths(data_dir: str | None, db: str | None) -> Paths:
+    """Apply the defaults of DESIGN.md: ./data, sqlite:///DATA_DIR/articles.db."""
+    base = Path(data_dir or os.environ.get("CHINAREPORT_DATA_DIR") or "data")
+    url = db or os.environ.get("CHINAREPORT_DB") or f"sqlite:///{base / 'articles.db'}"
+    return Paths(data_dir=base, db_url=url)
+
+
+def storage_options(func: F) -> F:
+    """Add ``--data-dir`` and ``--db``; the command receives ``paths: Paths``."""
+
+    @click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False),
+        default=None,
+        help="Data folder (default ./data, env CHINAREPORT_DATA_DIR).",
+    )
+    @click.option(
+        "--db",
+        default=None,
+        help="SQLAlchemy database URL (default sqlite:///DATA_DIR/articles.db, env CHINAREPORT_DB).",
+    )
+    @functools.wraps(func)
+    def wrapper(*args: Any, data_dir: str | None, db: str | None, **kwargs: Any) -> Any:
+        return func(*args, paths=resolve_paths(data_dir, db), **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def output_option(default: str = "table") -> Callable[[F], F]:
+    """Add ``--format table/json/jsonl/csv``."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(OUTPUT_FORMATS),
+        default=default,
+        show_default=True,
+        help="Output format.",
+    )
+
+
+def fail(message: str, code: int = 1) -> None:
+    """Stop with a one-line error on standard error and a non-zero exit."""
+    click.echo(f"chinareport: error: {message}", err=True)
+    sys.exit(code)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "、".join(_cell(v) if not isinstance(v, dict) else str(v.get("src", "")) for v in value)
+    return str(value)
+
+
+def emit_records(
+    records: Iterable[dict[str, Any]],
+    fmt: str,
+    *,
+    columns: tuple[str, ...] | None = None,
+    out: io.TextIOBase | None = None,
+) -> int:
+    """Write records in one of OUTPUT_FORMATS; returns how many were written."""
+    stream: Any = out or sys.stdout
+    rows = list(records) if fmt in ("json", "table", "csv") else records
+    count = 0
+    if fmt == "jsonl":
+        for record in rows:
+            stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+            count += 1
+        return count
+    if fmt == "json":
+        stream.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return len(rows)  # type: ignore[arg-type]
+    rows = list(rows)
+    cols = columns or tuple(dict.fromkeys(k for r in rows for k in r))
+    if fmt == "csv":
+        writer = csv.writer(stream)
+        writer.writerow(cols)
+        for record in rows:
+            writer.writerow([_cell(record.get(c)) for c in cols])
+        return len(rows)
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_lines=False)
+    for col in cols:
+        table.add_column(col, overflow="fold", max_width=60)
+    for record in rows:
+        table.add_row(*(_cell(record.get(c))[:200] for c in cols))
+    Console(file=stream, soft_wrap=False).print(table)
+    return len(rows)
