@@ -1,0 +1,45 @@
+"""The `chinareport` command line: a thin layer over the library packages."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+import click
+
+from crawler import __version__
+
+# Subcommands live in their own modules: (module, attribute holding a command or a list).
+_COMMANDS = (
+    ("crawler.cli.crawl_cmds", "crawl_command"),
+    ("crawler.cli.crawl_cmds", "demo_command"),
+    ("crawler.cli.parse_cmd", "parse_command"),
+    ("crawler.cli.show_cmd", "show_command"),
+    ("crawler.cli.db_cmds", "commands"),
+    ("crawler.cli.index_cmd", "command"),
+    ("crawler.cli.eval_cmd", "command"),
+    ("crawler.cli.reparse_cmd", "command"),
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="chinareport")
+def main() -> None:
+    """Crawl chinareport-style Chinese news sites into SQL and WARC archives."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+def _register() -> None:
+    for module_name, attribute in _COMMANDS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue  # not built yet
+            raise
+        found = getattr(module, attribute)
+        for command in found if isinstance(found, list) else [found]:
+            main.add_command(command)
+
+
+_register()

@@ -1,0 +1,41 @@
+"""Scrapy item pipeline: a thin adapter from spider items to the store (normalise, upsert)."""
+
+from __future__ import annotations
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from crawler.items import ArticleItem
+from crawler.session import CrawlSession
+from crawler.store_writer import ArticleRow
+from pipelines.normalise import normalise_record
+
+
+class StorePipeline:
+    """Normalise each article record and queue it for the database."""
+
+    def __init__(self, crawler: Crawler, session: CrawlSession) -> None:
+        self.crawler = crawler
+        self.session = session
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        session = crawler.get_extension(CrawlSession)
+        if session is None:
+            raise NotConfigured("no crawl session (storage off)")
+        return cls(crawler, session)
+
+    def process_item(self, item: object) -> object:
+        if isinstance(item, ArticleItem):
+            article = item.article
+            self.session.add_article(
+                ArticleRow(
+                    record=normalise_record(article.to_record()),
+                    fetched_at=item.fetched_at,
+                    charset=article.charset,
+                    published_raw=article.published_raw,
+                    page_count=article.page_count,
+                )
+            )
+            self.crawler.stats.inc_value(f"chinareport/pages/{article.status}")
+        return item

@@ -1,0 +1,114 @@
+"""Run a crawl in this process and summarise it: the engine behind `crawl` and `demo`."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from crawler.cli.common import Paths
+
+logger = logging.getLogger(__name__)
+
+
+def crawl_settings(paths: Paths, overrides: dict[str, Any] | None = None) -> Settings:
+    """The project's Scrapy settings pointed at ``paths``, with ``overrides`` on top."""
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.set("CHINAREPORT_DATA_DIR", str(paths.data_dir), priority="cmdline")
+    settings.set("CHINAREPORT_DB", paths.db_url, priority="cmdline")
+    settings.set("WARC_DIR", str(paths.warc_dir), priority="cmdline")
+    for name, value in (overrides or {}).items():
+        settings.set(name, value, priority="cmdline")
+    return settings
+
+
+@dataclass
+class CrawlSummary:
+    """What one crawl did, for the user and for tests."""
+
+    stats: dict[str, Any]
+    elapsed: float
+    warc_files: list[Path] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return int(self.stats.get("downloader/response_count", 0))
+
+    def articles(self, outcome: str) -> int:
+        return int(self.stats.get(f"chinareport/articles/{outcome}", 0))
+
+    @property
+    def errors(self) -> dict[str, int]:
+        """Failures by kind: download errors and HTTP error statuses."""
+        kinds: dict[str, int] = {}
+        for key, value in self.stats.items():
+            if key.startswith("chinareport/errors/"):
+                kinds[key.rsplit("/", 1)[1]] = int(value)
+            elif key.startswith("downloader/response_status_count/"):
+                status = key.rsplit("/", 1)[1]
+                if status[:1] in {"4", "5"}:
+                    kinds[f"http_{status}"] = int(value)
+        return kinds
+
+    @property
+    def warc_bytes(self) -> int:
+        return sum(p.stat().st_size for p in self.warc_files if p.exists())
+
+    @property
+    def finish_reason(self) -> str:
+        return str(self.stats.get("finish_reason", "unknown"))
+
+    @property
+    def failure(self) -> str | None:
+        """Why the crawl could not do its job (storage or archive failure), if it could not."""
+        for key in ("chinareport/store_error", "chinareport/warc_error"):
+            if self.stats.get(key):
+                return str(self.stats[key])
+        if self.finish_reason in {"store_error", "warc_write_error"}:
+            return self.finish_reason.replace("_", " ")
+        return None
+
+
+def run_crawl(start_urls: list[str], paths: Paths, *, overrides: dict[str, Any] | None = None,
+              log_level: str = "INFO") -> CrawlSummary:
+    """Crawl from ``start_urls`` (or the default start pages) into ``paths``; blocks until done."""
+    settings = crawl_settings(paths, overrides)
+    settings.set("LOG_LEVEL", log_level, priority="cmdline")
+    settings.set("CHINAREPORT_RUN_ARGUMENTS", {
+        "start_urls": start_urls,
+        "overrides": {k: str(v) for k, v in (overrides or {}).items()},
+    }, priority="cmdline")
+    paths.warc_dir.mkdir(parents=True, exist_ok=True)
+    before = {p.name for p in paths.warc_dir.glob("*.warc.gz")}
+    process = CrawlerProcess(settings, install_root_handler=True)
+    crawler = process.create_crawler("chinareport")
+    started = time.monotonic()
+    process.crawl(crawler, start_urls=start_urls or None)
+    process.start()
+    elapsed = time.monotonic() - started
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    new_files = sorted(p for p in paths.warc_dir.glob("*.warc.gz") if p.name not in before)
+    return CrawlSummary(stats=dict(stats), elapsed=elapsed, warc_files=new_files)
+
+
+def format_summary(summary: CrawlSummary, paths: Paths) -> str:
+    """The lines printed after a crawl."""
+    errors = summary.errors
+    error_text = ", ".join(f"{k} {v}" for k, v in sorted(errors.items())) or "none"
+    lines = [
+        f"pages fetched:     {summary.pages}",
+        f"articles stored:   {summary.articles('new')} new, {summary.articles('changed')} updated, "
+        f"{summary.articles('unchanged')} unchanged",
+        f"errors:            {sum(errors.values())} ({error_text})",
+        f"WARC files:        {len(summary.warc_files)} ({summary.warc_bytes:,} bytes)",
+        f"elapsed:           {summary.elapsed:.1f} s (finish reason: {summary.finish_reason})",
+        f"database:          {paths.db_url}",
+        f"WARC folder:       {paths.warc_dir}",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,134 @@
+"""The crawl's link to the database: opens the store, records the crawl run, owns the writer.
+
+Other components reach it with ``crawler.get_extension(CrawlSession)``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from scrapy import Spider, signals
+from twisted.internet.defer import ensureDeferred
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from crawler.store_writer import ArticleRow, FetchRow, StoreWriter
+from pipelines.db import open_engine
+from pipelines.errors import StoreError
+from pipelines.store import ArticleStore
+
+logger = logging.getLogger(__name__)
+
+
+def db_url_from_settings(settings: Any) -> str:
+    """The database URL of a crawl: CHINAREPORT_DB, else SQLite in the data dir."""
+    url = settings.get("CHINAREPORT_DB") or ""
+    if url:
+        return str(url)
+    data_dir = Path(settings.get("CHINAREPORT_DATA_DIR") or "data")
+    return f"sqlite:///{data_dir / 'articles.db'}"
+
+
+class CrawlSession:
+    """Own the store and the crawl-run row for one crawl."""
+
+    def __init__(self, crawler: Crawler, db_url: str, arguments: dict[str, Any]) -> None:
+        self.crawler = crawler
+        self.db_url = db_url
+        self.arguments = arguments
+        self.store: ArticleStore | None = None
+        self.writer: StoreWriter | None = None
+        self.run_id: int | None = None
+        self.failed: str | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlSession:
+        settings = crawler.settings
+        if not settings.getbool("CHINAREPORT_STORE_ENABLED", True):
+            raise NotConfigured("storage switched off")
+        arguments = settings.getdict("CHINAREPORT_RUN_ARGUMENTS") or {}
+        session = cls(crawler, db_url_from_settings(settings), arguments)
+        crawler.signals.connect(session.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(session.spider_closed, signal=signals.spider_closed)
+        return session
+
+    def spider_opened(self, spider: Spider) -> None:
+        try:
+            self.store = ArticleStore(open_engine(self.db_url))
+            self.run_id = self.store.start_run(self.arguments)
+        except StoreError as exc:
+            self._fail(f"cannot open the database: {exc}")
+            return
+        self.writer = StoreWriter(self.store, self.run_id)
+        logger.info("crawl run %s started, storing into %s", self.run_id, self.db_url)
+
+    def add_fetch(self, row: FetchRow) -> None:
+        """Record one fetch attempt."""
+        self._put(row)
+
+    def add_article(self, row: ArticleRow) -> None:
+        """Store one parsed article."""
+        self._put(row)
+
+    def _put(self, row: FetchRow | ArticleRow) -> None:
+        if self.writer is None:
+            return
+        try:
+            self.writer.put(row)
+        except StoreError as exc:
+            self._fail(f"the database stopped accepting writes: {exc}")
+
+    def _fail(self, message: str) -> None:
+        if self.failed is None:
+            self.failed = message
+            logger.error("%s; stopping the crawl (the WARC files keep every response)", message)
+            self.crawler.stats.set_value("chinareport/store_error", message)
+            close_crawl(self.crawler, "store_error")
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        stats = self.crawler.stats
+        if self.writer is not None:
+            try:
+                counts = self.writer.close()
+                for outcome, n in counts.articles.items():
+                    stats.set_value(f"chinareport/articles/{outcome}", n)
+                stats.set_value("chinareport/fetches_stored", counts.fetches)
+            except StoreError as exc:
+                self.failed = self.failed or f"the database stopped accepting writes: {exc}"
+                stats.set_value("chinareport/store_error", self.failed)
+                logger.error("%s", self.failed)
+        if self.store is not None and self.run_id is not None and self.failed is None:
+            outcome = "finished" if reason == "finished" else reason
+            try:
+                self.store.finish_run(self.run_id, _run_counts(stats.get_stats()), outcome)
+            except StoreError as exc:
+                logger.error("could not record the end of crawl run %s: %s", self.run_id, exc)
+
+
+def _run_counts(stats: dict[str, Any]) -> dict[str, Any]:
+    """The counts a crawl run keeps: pages, articles by outcome, errors by kind."""
+    keep = ("downloader/response_count", "downloader/request_count", "item_scraped_count")
+    counts: dict[str, Any] = {k: stats[k] for k in keep if k in stats}
+    for key, value in stats.items():
+        if key.startswith(("chinareport/", "downloader/response_status_count/",
+                           "downloader/exception_type_count/")):
+            counts[key] = value
+    return json.loads(json.dumps(counts, default=str))
+
+
+def close_crawl(crawler: Crawler, reason: str) -> None:
+    """Ask the engine to close the spider (once) with ``reason``."""
+    engine = crawler.engine
+    if engine is None or engine.spider is None:
+        return
+    deferred = ensureDeferred(engine.close_spider_async(reason=reason))
+    deferred.addErrback(lambda failure: logger.debug("closing: %s", failure.value))
+
+
+def utcnow() -> datetime:
+    """The current time, time-zone aware (UTC)."""
+    return datetime.now(UTC)

@@ -1,0 +1,136 @@
+"""A background writer that stores fetches and articles in batches, off the reactor thread.
+
+The crawl hands it rows as they come; a thread writes them through the
+``pipelines`` store in batches, so SQL never blocks downloading and parsing.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pipelines.errors import StoreError
+from pipelines.store import ArticleStore
+
+logger = logging.getLogger(__name__)
+
+_STOP = object()
+
+
+@dataclass
+class FetchRow:
+    """One attempt to fetch a URL, with or without a response."""
+
+    url: str
+    fetched_at: datetime
+    status: int | None = None
+    error: str | None = None
+    error_kind: str | None = None
+    warc: dict[str, Any] | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass
+class ArticleRow:
+    """One parsed article to upsert."""
+
+    record: dict[str, Any]
+    fetched_at: datetime
+    charset: str | None = None
+    published_raw: str | None = None
+    page_count: int = 1
+
+
+@dataclass
+class WriterCounts:
+    """What the writer stored, by outcome."""
+
+    fetches: int = 0
+    articles: Counter[str] = field(default_factory=Counter)
+
+
+class StoreWriter:
+    """Queue rows and write them in batches from one background thread."""
+
+    def __init__(self, store: ArticleStore, run_id: int, *, batch_size: int = 200,
+                 max_delay: float = 0.5) -> None:
+        self.store = store
+        self.run_id = run_id
+        self.batch_size = batch_size
+        self.max_delay = max_delay
+        self.counts = WriterCounts()
+        self.error: StoreError | None = None
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=10_000)
+        self._thread = threading.Thread(target=self._run, name="chinareport-store", daemon=True)
+        self._thread.start()
+
+    def put(self, row: FetchRow | ArticleRow) -> None:
+        """Queue one row; raises the writer's StoreError once it has failed."""
+        if self.error is not None:
+            raise self.error
+        self._queue.put(row)
+
+    def close(self) -> WriterCounts:
+        """Write what is queued, stop the thread and return the counts."""
+        self._queue.put(_STOP)
+        self._thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.counts
+
+    def _run(self) -> None:
+        stop = False
+        while not stop:
+            batch: list[object] = [self._queue.get()]
+            try:
+                while len(batch) < self.batch_size:
+                    batch.append(self._queue.get(timeout=self.max_delay))
+            except queue.Empty:
+                pass
+            if batch[-1] is _STOP:
+                batch.pop()
+                stop = True
+            elif _STOP in batch:
+                batch.remove(_STOP)
+                stop = True
+            if self.error is None and batch:
+                try:
+                    self._write(batch)
+                except StoreError as exc:
+                    self.error = exc
+                    logger.error("storing failed: %s", exc)
+                except Exception as exc:  # noqa: BLE001 - any driver error stops the crawl cleanly
+                    self.error = StoreError(f"database write failed: {exc}")
+                    logger.error("storing failed: %s", exc)
+
+    def _write(self, batch: list[Any]) -> None:
+        fetches = [row for row in batch if isinstance(row, FetchRow)]
+        articles = [row for row in batch if isinstance(row, ArticleRow)]
+        for row in fetches:
+            self.store.record_fetch(
+                self.run_id,
+                row.url,
+                status=row.status,
+                error=row.error,
+                error_kind=row.error_kind,
+                warc=row.warc,
+                fetched_at=row.fetched_at,
+                etag=row.etag,
+                last_modified=row.last_modified,
+            )
+        self.counts.fetches += len(fetches)
+        for row in articles:
+            outcome = self.store.store_article(
+                row.record,
+                fetched_at=row.fetched_at,
+                charset=row.charset,
+                published_raw=row.published_raw,
+                page_count=row.page_count,
+            )
+            self.counts.articles[outcome] += 1
