@@ -53,7 +53,7 @@ def _print_raw(article: dict, paths: Paths) -> None:
         fail(f"cannot read {path}: {exc}")
         return
     out = sys.stdout.buffer
-    out.write(f"{record.protocol or 'HTTP/1.1'} {record.status}\r\n".encode("latin-1"))
+    out.write(f"HTTP/1.1 {record.status}\r\n".encode("latin-1"))
     for name, value in record.headers:
         out.write(f"{name}: {value}\r\n".encode("latin-1", "replace"))
     out.write(b"\r\n")
