@@ -1,0 +1,1 @@
+"""Alembic migrations of the article database, shipped inside the package."""
