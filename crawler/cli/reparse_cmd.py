@@ -1,0 +1,61 @@
+"""`chinareport reparse [WARC...]`: rebuild the database from archived responses, offline."""
+
+from __future__ import annotations
+
+import os
+
+
+import click
+
+from crawler.cli import checks
+from crawler.cli.common import Paths, fail, storage_options
+
+
+@click.command("reparse")
+@click.argument("warcs", nargs=-1)
+@storage_options
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Parser processes (default: all cores).")
+@click.option("--dry-run", is_flag=True, help="Report what would change without writing.")
+def command(warcs: tuple[str, ...], paths: Paths, workers: int | None, dry_run: bool) -> None:
+    """Re-parse WARC files (default: every WARC in the data dir) with the current parser."""
+    from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn,
+                               TimeRemainingColumn, TransferSpeedColumn)
+
+    from crawler.reparse import reparse, warc_files
+    from pipelines.db import open_engine
+    from pipelines.errors import StoreError
+
+    files = checks.existing_files(warcs, "WARC") if warcs else warc_files([paths.warc_dir])
+    if not files:
+        fail(f"no WARC files to re-parse in {paths.warc_dir}")
+    try:
+        engine = open_engine(paths.db_url)
+    except StoreError as exc:
+        fail(str(exc))
+        return
+    total = sum(p.stat().st_size for p in files)
+    columns = (TextColumn("re-parsing"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+               TimeRemainingColumn())
+    with Progress(*columns, transient=True, disable=not os.isatty(2)) as bar:
+        task = bar.add_task("reparse", total=total)
+        try:
+            report = reparse(files, engine, workers=workers or os.cpu_count() or 1,
+                             dry_run=dry_run, progress=lambda n: bar.advance(task, n))
+        except StoreError as exc:
+            fail(str(exc))
+            return
+    verb = "would be" if dry_run else "were"
+    click.echo(f"records read:      {report.records} ({report.pages} HTML pages) from "
+               f"{len(files)} WARC file(s)")
+    outcomes = ", ".join(f"{report.outcomes[k]} {k}" for k in ("new", "changed", "unchanged"))
+    click.echo(f"articles ({verb}):  {outcomes}")
+    if report.changed_fields:
+        fields = ", ".join(f"{name} on {n}" for name, n in report.changed_fields.most_common())
+        click.echo(f"fields changed:    {fields}")
+    for error in report.errors:
+        click.echo(f"chinareport: error: {error}", err=True)
+    if report.errors:
+        raise SystemExit(1)
+
+
