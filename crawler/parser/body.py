@@ -1,0 +1,157 @@
+"""The article text: the main block found by text density, with boilerplate lines dropped."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+from lxml import etree
+
+from .patterns import (
+    BOILERPLATE_LINE_RES,
+    CAPTION_HINT_RE,
+    LABEL_RE,
+    PROSE_PUNCT_RE,
+    SENTENCE_END,
+    TRAILING_CREDIT_RE,
+)
+from .tree import Line
+
+MAX_ANCESTORS = 80
+OTHER_TEXT_PENALTY = 1.0
+MIN_PROSE_CHARS = 12
+MAX_CAPTION_CHARS = 80
+LEADING_MIN_CHARS = 8
+
+
+@dataclass
+class Body:
+    """The body's kept lines, the lines dropped from inside it, and its images."""
+
+    container: etree._Element | None = None
+    lines: list[Line] = field(default_factory=list)
+    dropped: list[Line] = field(default_factory=list)
+    images: list[dict[str, str | None]] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+
+    @property
+    def start(self) -> int:
+        return self.lines[0].index if self.lines else -1
+
+    @property
+    def end(self) -> int:
+        return self.lines[-1].index if self.lines else -1
+
+    @property
+    def prose_chars(self) -> int:
+        return sum(len(text) for text in self.texts)
+
+
+def is_prose(line: Line) -> bool:
+    """A line that reads like article text: long enough, punctuated, not mostly links."""
+    own = line.length - line.link_chars
+    return own >= MIN_PROSE_CHARS and line.link_ratio < 0.3 and bool(PROSE_PUNCT_RE.search(line.text))
+
+
+def _ancestors(element: etree._Element) -> list[etree._Element]:
+    chain = []
+    current: etree._Element | None = element
+    while current is not None and len(chain) < MAX_ANCESTORS:
+        chain.append(current)
+        current = current.getparent()
+    return chain
+
+
+def choose_container(lines: list[Line]) -> etree._Element | None:
+    """The element whose text is most prose and least everything else."""
+    scores: dict[etree._Element, float] = {}
+    for line in lines:
+        if line.image is not None:
+            continue
+        prose = is_prose(line)
+        weight = float(line.length - line.link_chars) if prose else -OTHER_TEXT_PENALTY * line.length
+        for element in _ancestors(line.owner):
+            scores[element] = scores.get(element, 0.0) + weight
+    if not scores:
+        return None
+    best = max(scores.items(), key=lambda item: item[1])
+    return best[0] if best[1] > 0 else None
+
+
+def _inside(line: Line, container: etree._Element) -> bool:
+    current: etree._Element | None = line.owner
+    for _ in range(MAX_ANCESTORS):
+        if current is None:
+            return False
+        if current is container:
+            return True
+        current = current.getparent()
+    return False
+
+
+def is_boilerplate(text: str) -> bool:
+    """Editor, credit, 原标题, share, related-links and copyright lines."""
+    return any(pattern.search(text) for pattern in BOILERPLATE_LINE_RES)
+
+
+def _is_metadata_line(line: Line) -> bool:
+    return line.length < 80 and bool(LABEL_RE.search(line.text)) and not is_prose_sentence(line.text)
+
+
+def is_prose_sentence(text: str) -> bool:
+    """Text that ends like a sentence."""
+    return bool(text) and text[-1] in SENTENCE_END and len(text) >= LEADING_MIN_CHARS
+
+
+def _is_caption(line: Line, after_image: bool) -> bool:
+    if line.length > MAX_CAPTION_CHARS:
+        return False
+    hinted = any(
+        CAPTION_HINT_RE.search((element.get("class") or "") + " " + (element.get("id") or ""))
+        for element in (line.owner, line.owner.getparent())
+        if element is not None
+    ) or line.owner.tag == "figcaption"
+    if hinted:
+        return True
+    return after_image and (line.centered or not is_prose_sentence(line.text))
+
+
+def extract_body(lines: list[Line], url: str, title_index: int = -1) -> Body:
+    """Find the article's text block and clean it into paragraphs and images."""
+    container = choose_container(lines)
+    body = Body(container)
+    if container is None:
+        return body
+    inside = [line for line in lines if line.index > title_index and _inside(line, container)]
+    kept: list[Line] = []
+    previous_image: dict[str, str | None] | None = None
+    for line in inside:
+        if line.image is not None:
+            src = line.image.get("src") or ""
+            if src and not src.startswith("data:"):
+                previous_image = {"src": urljoin(url, src), "caption": None}
+                body.images.append(previous_image)
+            continue
+        if previous_image is not None and _is_caption(line, True):
+            previous_image["caption"] = line.text
+            previous_image = None
+            body.dropped.append(line)
+            continue
+        previous_image = None
+        if line.link_ratio > 0.5 or is_boilerplate(line.text) or _is_metadata_line(line):
+            body.dropped.append(line)
+            continue
+        if _is_caption(line, False):
+            body.dropped.append(line)
+            continue
+        kept.append(line)
+    # Leading and trailing lines that are not prose (pre-titles, player text,
+    # bylines, "(完)") belong to the page, not the article.
+    while kept and not is_prose(kept[0]):
+        body.dropped.append(kept.pop(0))
+    while kept and not (is_prose(kept[-1]) or is_prose_sentence(kept[-1].text)):
+        body.dropped.append(kept.pop())
+    body.lines = kept
+    body.texts = [TRAILING_CREDIT_RE.sub("", line.text) for line in kept]
+    body.texts = [text for text in body.texts if text]
+    return body

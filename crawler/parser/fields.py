@@ -1,0 +1,262 @@
+"""One function per field: title, published, source, authors, editors, channel."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from .dates import ParsedDate, date_from_url, find_dates, parse_date
+from .labels import LabelHit, cut_value
+from .patterns import (
+    BREADCRUMB_RE,
+    BREADCRUMB_SPLIT_RE,
+    HEADING_TAGS,
+    PRIMARY_EDITOR_LABELS,
+    TITLE_HINT_RE,
+    TITLE_SEPARATORS_RE,
+    UNKNOWN_PEOPLE,
+)
+from .people import byline_line_authors, lead_authors, split_names, trailing_authors
+from .tree import Document, Line
+
+META_DATE_KEYS = (
+    "article:published_time",
+    "og:article:published_time",
+    "og:release_date",
+    "pubdate",
+    "publishdate",
+    "publish_date",
+    "ptime",
+    "datepublished",
+    "dc.date",
+    "dc.date.issued",
+)
+META_TITLE_KEYS = ("og:title", "twitter:title", "headline", "title")
+MAX_TITLE_CHARS = 120
+MIN_TITLE_CHARS = 4
+SOURCE_MAX_CHARS = 30
+NOT_SOURCES = frozenset({"本站", "网络", "互联网", "未知", "admin", "字号", "打印", "分享"})
+
+
+def squash(text: str) -> str:
+    """NFKC text without white space, for comparing strings as a reader would."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
+
+
+@dataclass(frozen=True)
+class Zones:
+    """Line positions around the article: after the title, inside the body, after it, before the title."""
+
+    head: list[int]
+    inner: list[int]
+    tail: list[int]
+    before: list[int]
+
+
+# --- title --------------------------------------------------------------------
+def _title_texts(doc: Document) -> list[str]:
+    texts = [doc.head_title] if doc.head_title else []
+    texts.extend(doc.meta[key] for key in META_TITLE_KEYS if doc.meta.get(key))
+    for item in doc.json_ld:
+        headline = item.get("headline")
+        if isinstance(headline, str):
+            texts.append(headline)
+    return [squash(text) for text in texts if text]
+
+
+def _similarity(candidate: str, declared: list[str]) -> float:
+    best = 0.0
+    for text in declared:
+        first = squash(TITLE_SEPARATORS_RE.split(text)[0]) if text else ""
+        if candidate == text or candidate == first:
+            best = max(best, 1.0)
+        elif text.startswith(candidate) and len(candidate) >= 0.4 * len(first or text):
+            best = max(best, 0.9)
+        elif candidate in text and len(candidate) >= 0.5 * len(first or text):
+            best = max(best, 0.7)
+        elif first and first in candidate and len(first) >= 0.6 * len(candidate):
+            best = max(best, 0.6)
+    return best
+
+
+def _tag_bonus(line: Line) -> float:
+    owner = line.owner
+    tag = str(owner.tag)
+    if tag in HEADING_TAGS:
+        return 0.3 - 0.05 * HEADING_TAGS.index(tag)
+    for element in (owner, owner.getparent()):
+        if element is not None and TITLE_HINT_RE.search(
+            (element.get("class") or "") + " " + (element.get("id") or "")
+        ):
+            return 0.15
+    return 0.0
+
+
+def find_title(doc: Document, limit: int) -> tuple[str | None, int]:
+    """The headline as displayed and its line position; ``<title>`` only as a guide."""
+    declared = _title_texts(doc)
+    best: tuple[float, int] | None = None
+    for position, line in enumerate(doc.lines[: limit if limit > 0 else len(doc.lines)]):
+        if line.image is not None or not MIN_TITLE_CHARS <= line.length <= MAX_TITLE_CHARS:
+            continue
+        if line.link_ratio > 0.5 and _tag_bonus(line) == 0:
+            continue
+        score = _similarity(squash(line.text), declared) + _tag_bonus(line)
+        if score >= 0.3 and (best is None or score >= best[0]):
+            best = (score, position)
+    if best is not None:
+        return doc.lines[best[1]].text, best[1]
+    if doc.head_title:
+        first = TITLE_SEPARATORS_RE.split(doc.head_title)[0].strip()
+        if len(first) >= MIN_TITLE_CHARS:
+            return first, -1
+    return None, -1
+
+
+# --- published ------------------------------------------------------------------
+def _first_labelled_date(hits: list[LabelHit]) -> ParsedDate | None:
+    for hit in hits:
+        if hit.kind == "date":
+            parsed = parse_date(hit.value)
+            if parsed is not None:
+                return parsed
+    return None
+
+
+def _first_date(doc: Document, positions: list[int]) -> tuple[ParsedDate, int] | None:
+    for position in positions:
+        line = doc.lines[position]
+        if line.image is None and line.length < 200:
+            dates = find_dates(line.text)
+            if dates:
+                return dates[0], position
+    return None
+
+
+def _meta_date(doc: Document) -> ParsedDate | None:
+    for key in META_DATE_KEYS:
+        if doc.meta.get(key):
+            parsed = parse_date(doc.meta[key])
+            if parsed is not None:
+                return parsed
+    for item in doc.json_ld:
+        value = item.get("datePublished")
+        if isinstance(value, str):
+            parsed = parse_date(value)
+            if parsed is not None:
+                return parsed
+    return None
+
+
+def find_published(
+    doc: Document, zones: Zones, hits: dict[str, list[LabelHit]], url: str
+) -> tuple[ParsedDate | None, int]:
+    """The visible publication date (labelled first, then the first date near the title)."""
+    for zone in ("head", "tail", "before"):
+        parsed = _first_labelled_date(hits[zone])
+        if parsed is not None:
+            line = next(h.line_index for h in hits[zone] if h.kind == "date" and parse_date(h.value))
+            return parsed, line
+    for positions in (zones.head, zones.tail, zones.before[::-1]):
+        found = _first_date(doc, positions)
+        if found is not None:
+            return found[0], doc.lines[found[1]].index
+    return _meta_date(doc) or date_from_url(url), -1
+
+
+# --- source -----------------------------------------------------------------------
+def clean_source(value: str) -> str | None:
+    """A 来源 value without brackets, notes and what follows it on the line."""
+    value = cut_value(value)
+    value = value.split(" ")[0] if value else ""
+    value = value.strip(" ·|-—:：,，")
+    if not value or len(value) > SOURCE_MAX_CHARS or value in NOT_SOURCES:
+        return None
+    if value.startswith(("http", "www.")) or parse_date(value) is not None:
+        return None
+    return value
+
+
+def _unlabelled_source(doc: Document, date_line: int, published: ParsedDate | None) -> str | None:
+    # A source printed right after the date with no label: "2019-09-26 10:56:28 证券时报网".
+    if date_line < 0 or published is None or date_line >= len(doc.lines):
+        return None
+    text = doc.lines[date_line].text
+    position = text.find(published.raw)
+    rest = text[position + len(published.raw) :].strip() if position >= 0 else ""
+    if not rest and date_line + 1 < len(doc.lines):
+        rest = doc.lines[date_line + 1].text
+        if len(rest) > SOURCE_MAX_CHARS:
+            return None
+    token = rest.split(" ")[0] if rest else ""
+    if token and re.search(r"[\u4e00-\u9fff]", token) and not re.search(r"[:：]", token):
+        return clean_source(token)
+    return None
+
+
+def find_source(
+    doc: Document, hits: dict[str, list[LabelHit]], date_line: int, published: ParsedDate | None
+) -> str | None:
+    """The 来源 value near the title, then after the body, then beside the date."""
+    for zone in ("head", "inner", "tail"):
+        for hit in hits[zone]:
+            if hit.kind == "source":
+                source = clean_source(hit.value)
+                if source:
+                    return source
+    return _unlabelled_source(doc, date_line, published)
+
+
+# --- people -----------------------------------------------------------------------
+def find_authors(
+    doc: Document, zones: Zones, hits: dict[str, list[LabelHit]], body_texts: list[str]
+) -> list[str]:
+    """Reporters: the 作者 label, a byline line, the lead, or a trailing name."""
+    for zone in ("head", "inner", "tail"):
+        for hit in hits[zone]:
+            if hit.kind == "author":
+                value = cut_value(hit.value)
+                if value.split(" ")[0] in UNKNOWN_PEOPLE:
+                    return []
+                names = split_names(value.split("  ")[0])
+                if names:
+                    return names
+    for position in zones.head + zones.inner:
+        names = byline_line_authors(doc.lines[position].text)
+        if names:
+            return names
+    if body_texts:
+        names = lead_authors(body_texts[0])
+        if names:
+            return names
+        return trailing_authors(body_texts[-1])
+    return []
+
+
+def find_editors(hits: dict[str, list[LabelHit]]) -> list[str]:
+    """责任编辑/责编 wherever shown; otherwise 编辑/选稿, then 审核."""
+    ordered = hits["inner"] + hits["tail"] + hits["head"] + hits["before"]
+    for wanted in (PRIMARY_EDITOR_LABELS, ("编辑", "选稿"), ("审核",)):
+        for hit in ordered:
+            if hit.kind == "editor" and hit.label in wanted:
+                names = split_names(cut_value(hit.value))
+                if names:
+                    return names
+    return []
+
+
+# --- channel ------------------------------------------------------------------------
+def find_channel(doc: Document, limit: int, title: str | None) -> str | None:
+    """The last breadcrumb step before the article (``首页 >> 乡村`` gives 乡村)."""
+    for line in doc.lines[: limit if limit > 0 else len(doc.lines)]:
+        found = BREADCRUMB_RE.search(line.text)
+        if not found:
+            continue
+        steps = [s.strip() for s in BREADCRUMB_SPLIT_RE.split(line.text[found.end() :]) if s.strip()]
+        steps = [s for s in steps if s not in ("正文", "内容", "详情", "文章", "正文内容")]
+        if title and steps and squash(steps[-1]) == squash(title):
+            steps.pop()
+        if steps:
+            return steps[-1]
+    return None

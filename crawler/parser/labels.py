@@ -1,0 +1,87 @@
+"""Labelled metadata lines (``发布时间:… 来源:…``): which label, which value, where."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .patterns import (
+    AUTHOR_LABELS,
+    DATE_LABELS,
+    EDITOR_LABELS,
+    LABEL_RE,
+    SOURCE_LABELS,
+)
+from .tree import Line
+
+KIND_BY_LABEL = {
+    **{label: "date" for label in DATE_LABELS},
+    **{label: "source" for label in SOURCE_LABELS},
+    **{label: "author" for label in AUTHOR_LABELS},
+    **{label: "editor" for label in EDITOR_LABELS},
+}
+VALUE_CLOSERS_RE = re.compile(r"[)）\]】」>》]")
+MAX_VALUE_CHARS = 60
+
+
+@dataclass(frozen=True)
+class LabelHit:
+    """One label on a line and the value that follows it (or the next line's text)."""
+
+    kind: str
+    label: str
+    value: str
+    line_index: int
+    bracketed: bool = False
+
+
+def label_hits(lines: list[Line], position: int) -> list[LabelHit]:
+    """Every known label on ``lines[position]``, with values split at the next label."""
+    line = lines[position]
+    text = line.text
+    matches = list(LABEL_RE.finditer(text))
+    hits: list[LabelHit] = []
+    for number, match in enumerate(matches):
+        label = match.group("label")
+        kind = KIND_BY_LABEL.get(label, "other")
+        end = matches[number + 1].start() if number + 1 < len(matches) else len(text)
+        value = text[match.end() : end].strip()
+        opener = text[max(0, match.start() - 2) : match.start()]
+        bracketed = any(ch in opener for ch in "(（[【")
+        if not value and number + 1 == len(matches):
+            value = _next_value(lines, position)
+        hits.append(LabelHit(kind, label, value[:MAX_VALUE_CHARS], line.index, bracketed))
+    return hits
+
+
+def _next_value(lines: list[Line], position: int) -> str:
+    # Label and value in separate elements: the value is the next visible text.
+    for offset in (1, 2):
+        if position + offset < len(lines):
+            candidate = lines[position + offset]
+            if candidate.image is not None:
+                continue
+            if LABEL_RE.match(candidate.text):
+                return ""
+            return candidate.text
+    return ""
+
+
+def collect(lines: list[Line], positions: list[int]) -> list[LabelHit]:
+    """Label hits over the given line positions, in that order."""
+    hits: list[LabelHit] = []
+    for position in positions:
+        if 0 <= position < len(lines) and lines[position].image is None and lines[position].length < 400:
+            hits.extend(label_hits(lines, position))
+    return hits
+
+
+def cut_value(value: str) -> str:
+    """A value up to its closing bracket, without bracketed notes (``游民星空[整理]``)."""
+    value = re.sub(r"[\[【(（][^\]】)）]{0,12}[\]】)）]$", "", value.strip())
+    value = value.lstrip("[【(（ ")
+    found = VALUE_CLOSERS_RE.search(value)
+    if found and found.start() > 0 and value[: found.start()].count("《") <= value[: found.start()].count("》"):
+        if value[found.start()] != "》":
+            value = value[: found.start()]
+    return value.strip(" ·|-—:：")

@@ -1,0 +1,108 @@
+"""``parse_page``: raw bytes, URL and headers in, one ``Article`` out; never raises."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from .body import Body, extract_body
+from .charset import decode_html
+from .errors import ParseError
+from .fields import (
+    Zones,
+    find_authors,
+    find_channel,
+    find_editors,
+    find_published,
+    find_source,
+    find_title,
+)
+from .labels import collect
+from .multipage import find_next_pages
+from .patterns import NON_ARTICLE_TITLES_RE
+from .record import STATUS_NOT_ARTICLE, STATUS_OK, STATUS_PARTIAL, Article
+from .tree import Document, read_document
+
+logger = logging.getLogger(__name__)
+
+PARSER_VERSION = "2.0.0"
+TAIL_LINES = 60
+BEFORE_LINES = 40
+MIN_ARTICLE_CHARS = 40
+
+
+def _zones(doc: Document, title_line: int, body: Body) -> Zones:
+    count = len(doc.lines)
+    kept = {line.index for line in body.lines}
+    start = body.start if body.lines else count
+    end = body.end if body.lines else title_line
+    head = list(range(title_line + 1, start)) if title_line >= 0 else []
+    if title_line < 0 and body.lines:
+        head = list(range(max(0, start - BEFORE_LINES), start))
+    inner = [line.index for line in body.dropped if start <= line.index <= end and line.index not in kept]
+    tail = list(range(end + 1, min(count, end + 1 + TAIL_LINES))) if end >= 0 else []
+    before = list(range(max(0, title_line - BEFORE_LINES), title_line)) if title_line > 0 else []
+    return Zones(head, sorted(inner), tail, before)
+
+
+def _title_limit(doc: Document) -> int:
+    # The title comes before the body: look for it above the densest block.
+    body = extract_body(doc.lines, "")
+    return body.start + 1 if body.lines else len(doc.lines)
+
+
+def read_article(doc: Document, url: str) -> Article:
+    """Every field of one decoded document."""
+    article = Article(url=url, parser_version=PARSER_VERSION)
+    if not doc.lines:
+        return article
+    limit = _title_limit(doc)
+    title, title_line = find_title(doc, limit)
+    body = extract_body(doc.lines, url, title_line)
+    zones = _zones(doc, title_line, body)
+    hits = {name: collect(doc.lines, getattr(zones, name)) for name in ("head", "inner", "tail", "before")}
+    published, date_line = find_published(doc, zones, hits, url)
+    article.title = title
+    if published is not None:
+        article.published = published.iso()
+        article.published_raw = published.raw
+    article.source = find_source(doc, hits, date_line, published)
+    article.authors = find_authors(doc, zones, hits, body.texts)
+    article.editors = find_editors(hits)
+    article.channel = find_channel(doc, title_line if title_line > 0 else limit, title)
+    article.body = "\n".join(body.texts) or None
+    article.images = body.images
+    article.next_pages = find_next_pages(url, doc.links)
+    _classify(article, body)
+    return article
+
+
+def _classify(article: Article, body: Body) -> None:
+    title = (article.title or "").strip()
+    has_metadata = bool(article.published or article.source or article.authors or article.editors)
+    if (
+        body.prose_chars < MIN_ARTICLE_CHARS
+        or NON_ARTICLE_TITLES_RE.match(title)
+        or not (has_metadata and (article.published or title))
+    ):
+        article.status = STATUS_NOT_ARTICLE
+        return
+    article.missing = [name for name in ("title", "published", "body") if not getattr(article, name)]
+    article.status = STATUS_PARTIAL if article.missing else STATUS_OK
+
+
+def parse_page(body: bytes, url: str, headers: Mapping[str, str] | None = None) -> Article:
+    """Parse one page's raw bytes; unreadable input gives a ``not_article`` record."""
+    charset = None
+    try:
+        text, charset = decode_html(body or b"", headers)
+        article = read_article(read_document(text), url)
+    except (ParseError, RecursionError, ValueError, TypeError, MemoryError) as exc:
+        reason = exc.reason if isinstance(exc, ParseError) else f"{type(exc).__name__}: {exc}"
+        logger.warning("could not parse %s: %s", url, reason)
+        article = Article(url=url, parser_version=PARSER_VERSION)
+    article.charset = charset
+    return article
+
+
+__all__ = ["PARSER_VERSION", "parse_page", "read_article"]

@@ -1,0 +1,110 @@
+"""Label patterns, tag sets and boilerplate rules, kept as named data (no code)."""
+
+from __future__ import annotations
+
+import re
+
+# --- tree reading -----------------------------------------------------------
+BLOCK_TAGS = frozenset(
+    """address article aside blockquote body center dd details dialog dir div dl dt
+    fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr html
+    li main nav ol p pre section summary table tbody thead tfoot td th tr ul caption
+    br""".split()
+)
+SKIP_TAGS = frozenset(
+    """script style noscript template iframe object embed select option textarea button
+    svg canvas head title meta link input map video audio""".split()
+)
+HEADING_TAGS = ("h1", "h2", "h3")
+HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+CENTERED_STYLE_RE = re.compile(r"text-align\s*:\s*center", re.I)
+# Class or id words that mark a headline element on most templates.
+TITLE_HINT_RE = re.compile(r"title|headline|biaoti|tit\b|bt\b", re.I)
+CAPTION_HINT_RE = re.compile(r"caption|pic_?txt|img_?txt|img_?desc|pictext|imgnote|desc", re.I)
+
+# --- labels -----------------------------------------------------------------
+SEPARATOR = r"\s*(?:[:：|︱｜/]|&nbsp;)\s*"
+DATE_LABELS = ("发布时间", "发稿时间", "发表时间", "发布日期", "更新时间", "时间", "日期")
+SOURCE_LABELS = ("本文来源于", "本文来源", "信息来源", "稿件来源", "文章来源", "新闻来源", "来源于", "来源", "出处")
+AUTHOR_LABELS = ("文/图", "图/文", "作者", "记者", "撰文", "撰稿", "文")
+EDITOR_LABELS = ("责任编辑", "责编", "编辑", "选稿", "审核")
+PRIMARY_EDITOR_LABELS = ("责任编辑", "责编")
+# Labels that only end the value before them.
+OTHER_LABELS = (
+    "通讯员", "摄影", "摄像", "图片", "校对", "出品", "监制", "统筹", "审校", "审签", "终审",
+    "点击数", "点击", "浏览次数", "浏览", "阅读", "字号", "字体", "分享到", "分享", "打印",
+    "关键词", "标签", "Tag", "TAG", "栏目", "访问量",
+)
+ALL_LABELS = tuple(
+    sorted(
+        set(DATE_LABELS + SOURCE_LABELS + AUTHOR_LABELS + EDITOR_LABELS + OTHER_LABELS),
+        key=len,
+        reverse=True,
+    )
+)
+# A label starts a line or follows white space or an opening bracket, and is
+# followed by a separator; the lookahead keeps ``文/`` from matching ``文/图``.
+LABEL_RE = re.compile(
+    r"(?:^|(?<=[\s【\[（(|｜︱>»]))(?P<label>"
+    + "|".join(re.escape(label) for label in ALL_LABELS)
+    + r")(?P<sep>\s*(?:[:：︱｜|]|/(?!图))\s*|(?<=文/图|图/文)\s+)"
+)
+
+# --- people -----------------------------------------------------------------
+# Role words inside a byline: the names after them have that role.
+ROLE_RE = re.compile(
+    r"(\S*?(?:特约记者|见习记者|实习记者|首席记者|记者|通讯员|实习生|摄影|摄像|校对|编辑|责编|出品|制图|视频))"
+)
+AUTHOR_ROLES = ("记者", "实习生")
+UNKNOWN_PEOPLE = frozenset({"未知", "佚名", "不详", "admin", "Admin", "管理员", "本站", "网络", "匿名"})
+# Words that sit next to names in bylines but are not names.
+NOT_NAME_WORDS = frozenset(
+    {"报道", "整合", "综合", "编译", "编辑", "记者", "本报", "本台", "本网", "报道组", "摄", "文", "图",
+     "文图", "图文", "完", "供稿", "供图", "通讯员", "实习生", "整理", "采写", "撰稿", "发自", "联合"}
+)
+NAME_SPLIT_RE = re.compile(r"[\s、，,;；/|｜︱]+")
+NAME_TRIM_RE = re.compile(r"^(?:本报|本台|本网|特约|见习|实习|首席)?记者|(?:报道|整合|综合|编译|整理|采写|摄)$")
+PERSON_NAME_RE = re.compile(r"^[\w·•．.\-_]{2,20}$")
+# 中国报道讯(黄楚芳 报道) · 新京报讯（记者 陆一夫） · 人民网合肥11月8日电 （记者钱伟）
+LEAD_BYLINE_RE = re.compile(
+    r"^.{0,40}?(?:讯|电|消息|报道)\s*[（(](?P<inner>[^（()）]{1,40})[)）]"
+)
+# A paragraph that opens with the byline: （记者 张三 李四）…
+OPENING_BYLINE_RE = re.compile(r"^[（(](?P<inner>(?:[^（()）]{0,10}记者)[^（()）]{1,30})[)）]")
+# 澎湃新闻记者 贺梨萍 · 本报记者 张三 (a line of its own)
+BYLINE_LINE_RE = re.compile(
+    r"^(?:[\w]{0,12}?)(?:记者|作者)\s*(?P<inner>[\u4e00-\u9fff·]{2,4}(?:[\s、，,]+[\u4e00-\u9fff·]{2,4}){0,4})$"
+)
+# A trailing reporter name closing the last paragraph: …举行。（张巨峰）
+TRAILING_NAME_RE = re.compile(r"[（(](?P<inner>[\u4e00-\u9fff]{2,4}(?:[\s、][\u4e00-\u9fff]{2,4}){0,2})[)）]$")
+NOT_TRAILING_NAMES = frozenset({"完", "待续", "未完待续", "图", "组图", "视频", "全文完", "原创"})
+
+# --- body boilerplate -------------------------------------------------------
+# Lines dropped from the body wherever they are.
+BOILERPLATE_LINE_RES = tuple(
+    re.compile(p)
+    for p in (
+        r"^[（(\[【]?\s*(?:责任编辑|责编|编辑|选稿|审核|校对|监制|统筹|终审|审校)\s*[:：/]",
+        r"^[（(\[【]?\s*原标题\s*[:：]",
+        r"^[（(\[【]?\s*(?:本文来自|本文来源|文章来源|稿件来源|资料来源|来源)\s*[:：]?",
+        r"^[（(\[【]?\s*(?:供稿|供图|图片来源|图片由|图源|题图|视频来源)",
+        r"分享到|扫一扫|扫描二维码|打印本页|关闭窗口|【纠错】|纠错|举报|收藏本文|加入收藏|字号[:：]?\s*[大中小]",
+        r"版权所有|Copyright|©|ICP备|ICP证|未经授权|转载请注明|不得转载|禁止转载|违法和不良信息",
+        r"阅读剩余全文|展开全文|点击查看|点击进入|上一篇|下一篇|上一页|下一页|返回顶部|相关阅读|相关新闻|相关链接|延伸阅读",
+        r"^(?:\S{0,12}?记者|编辑|校对|摄影|通讯员)\s*[\u4e00-\u9fff·]{2,4}(?:\s+(?:\S{0,6}?记者|编辑|校对|摄影|通讯员)?\s*[\u4e00-\u9fff·]{2,4}){0,5}$",
+        r"^(?:文|图|文/图|图/文|文图)\s*[/:：|]\s*\S{2,12}(?:\s+\S{2,12}){0,3}$",
+        r"(?:摄|供图|图片来源[:：]?\S*)\s*[)）]?$",
+    )
+)
+# A credit closing the last paragraph: …服务。(供稿/供图厚街宣教办)
+TRAILING_CREDIT_RE = re.compile(
+    r"\s*[（(](?:供稿|供图|稿件|图片|图|文|来源|摄影|通讯员|资料来源|本文来源)[^（()）]{0,40}[)）]\s*$"
+)
+# A pre-title or title prefix in <title>: text after these separators is the site name.
+TITLE_SEPARATORS_RE = re.compile(r"\s*(?:[_|｜–—]|-{1,2}|\s-\s|::)\s*")
+SENTENCE_END = "。！？!?”」』…；;)）"
+PROSE_PUNCT_RE = re.compile(r"[，。！？；、,]")
+BREADCRUMB_RE = re.compile(r"(?:首页|主页|网站首页|Home)\s*(?:>>|>|›|»|→|/|＞|—|-)\s*")
+BREADCRUMB_SPLIT_RE = re.compile(r"\s*(?:>>|>|›|»|→|＞)\s*")
+NON_ARTICLE_TITLES_RE = re.compile(r"^(?:关于我们|联系我们|网站地图|版权声明|法律声明|招聘信息|广告服务|隐私政策|用户协议)$")
+NEXT_PAGE_TEXT_RE = re.compile(r"^\s*(?:下一页|下页|next)\s*[>»›]*\s*$", re.I)

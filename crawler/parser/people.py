@@ -1,0 +1,95 @@
+"""Names of reporters and editors: splitting values, reading bylines, dropping non-authors."""
+
+from __future__ import annotations
+
+import re
+
+from .patterns import (
+    AUTHOR_ROLES,
+    BYLINE_LINE_RE,
+    LEAD_BYLINE_RE,
+    NAME_SPLIT_RE,
+    NAME_TRIM_RE,
+    NOT_NAME_WORDS,
+    NOT_TRAILING_NAMES,
+    OPENING_BYLINE_RE,
+    PERSON_NAME_RE,
+    ROLE_RE,
+    TRAILING_NAME_RE,
+    UNKNOWN_PEOPLE,
+)
+
+BRACKETS = "()（）[]【】<>《》「」 "
+PHOTOGRAPHER_RE = re.compile(r"^\S+\s*摄$|摄$")
+
+
+def clean_name(token: str) -> str | None:
+    """One name from a token of a byline, or None when the token is a role word."""
+    token = token.strip(BRACKETS + ":：,，。.")
+    token = NAME_TRIM_RE.sub("", token).strip(BRACKETS)
+    if not token or token in NOT_NAME_WORDS or token in UNKNOWN_PEOPLE:
+        return None
+    if token.isdigit() or not PERSON_NAME_RE.match(token):
+        return None
+    return token
+
+
+def split_names(value: str) -> list[str]:
+    """Names in a labelled value (``汤诗瑶、丁涛``, ``严玉洁 王辉``), unknowns dropped."""
+    names: list[str] = []
+    tokens = NAME_SPLIT_RE.split(value.strip(BRACKETS))
+    for position, token in enumerate(tokens):
+        if token == "摄" or (position + 1 < len(tokens) and tokens[position + 1] == "摄"):
+            continue  # a photographer credit
+        name = clean_name(token)
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
+def byline_authors(inner: str) -> list[str]:
+    """Authors in a byline's text (``记者 张三 通讯员 李四`` gives 张三)."""
+    parts = ROLE_RE.split(inner)
+    authors: list[str] = []
+    role = "记者"
+    for part in parts:
+        if not part:
+            continue
+        if ROLE_RE.fullmatch(part):
+            role = part
+            continue
+        if any(role.endswith(r) for r in AUTHOR_ROLES) or role == "记者":
+            for name in split_names(part):
+                if name not in authors:
+                    authors.append(name)
+        role = "?"
+    return authors
+
+
+def lead_authors(paragraph: str) -> list[str]:
+    """Reporters named in a lead such as ``中国报道讯(黄楚芳 报道)``."""
+    head = paragraph[:80]
+    found = LEAD_BYLINE_RE.match(head) or OPENING_BYLINE_RE.match(head)
+    if not found:
+        return []
+    inner = found.group("inner")
+    if "供" in inner or "/" in inner:
+        return []
+    return byline_authors(inner)
+
+
+def byline_line_authors(line: str) -> list[str]:
+    """Authors on a byline line of its own (``澎湃新闻记者 贺梨萍``)."""
+    found = BYLINE_LINE_RE.match(line.strip())
+    return split_names(found.group("inner")) if found else []
+
+
+def trailing_authors(paragraph: str) -> list[str]:
+    """A reporter closing the last paragraph in brackets (``…举行。（张巨峰）``)."""
+    found = TRAILING_NAME_RE.search(paragraph.strip())
+    if not found:
+        return []
+    inner = found.group("inner")
+    if inner in NOT_TRAILING_NAMES:
+        return []
+    return split_names(inner)

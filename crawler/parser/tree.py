@@ -1,0 +1,197 @@
+"""Read an HTML document the way it is shown: visible lines of text in page order."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from .errors import ParseError
+from .patterns import BLOCK_TAGS, CENTERED_STYLE_RE, HIDDEN_STYLE_RE, SKIP_TAGS
+
+logger = logging.getLogger(__name__)
+
+WHITESPACE_RE = re.compile(r"\s+")
+MAX_DEPTH = 400
+
+
+@dataclass
+class Line:
+    """One visible line: the text of a block (or an image), with the block that holds it."""
+
+    index: int
+    text: str
+    owner: etree._Element
+    link_chars: int = 0
+    tag: str = ""
+    centered: bool = False
+    image: dict[str, str | None] | None = None
+
+    @property
+    def length(self) -> int:
+        return len(self.text)
+
+    @property
+    def link_ratio(self) -> float:
+        return self.link_chars / self.length if self.length else 0.0
+
+
+@dataclass
+class Document:
+    """A parsed page: its tree, its visible lines, and what its <head> declares."""
+
+    root: etree._Element | None
+    lines: list[Line] = field(default_factory=list)
+    head_title: str = ""
+    meta: dict[str, str] = field(default_factory=dict)
+    json_ld: list[dict[str, object]] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)  # (href, text)
+
+
+def build_tree(text: str) -> etree._Element | None:
+    """An lxml tree for decoded HTML text, or None when there is nothing to parse."""
+    if not text or not text.strip():
+        return None
+    parser = etree.HTMLParser(
+        encoding="utf-8", remove_comments=True, remove_pis=True, recover=True, no_network=True
+    )
+    try:
+        return etree.fromstring(text.encode("utf-8", "replace"), parser)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
+        raise ParseError(f"unreadable HTML: {exc}") from exc
+
+
+def is_hidden(element: etree._Element) -> bool:
+    """True for elements a browser does not show (inline display:none, hidden attribute)."""
+    style = element.get("style")
+    if style and HIDDEN_STYLE_RE.search(style):
+        return True
+    return element.get("hidden") is not None or element.get("aria-hidden") == "true"
+
+
+def _centered(element: etree._Element) -> bool:
+    if (element.get("align") or "").lower() == "center" or element.tag == "center":
+        return True
+    style = element.get("style")
+    return bool(style and CENTERED_STYLE_RE.search(style))
+
+
+def _normalise(text: str) -> str:
+    return WHITESPACE_RE.sub(" ", text).strip()
+
+
+def read_lines(root: etree._Element) -> list[Line]:
+    """The visible lines of a tree, in page order; hidden and non-text elements skipped."""
+    lines: list[Line] = []
+    pieces: list[str] = []
+    link_chars = 0
+    blocks: list[etree._Element] = [root]
+    line_owner: etree._Element | None = None
+    link_depth = 0
+    skipped: set[etree._Element] = set()
+
+    def add(text: str | None) -> None:
+        nonlocal link_chars, line_owner
+        if not text:
+            return
+        if line_owner is None:
+            if not text.strip():
+                return
+            line_owner = blocks[-1]
+        pieces.append(text)
+        if link_depth:
+            link_chars += len(text.strip())
+
+    def flush() -> None:
+        nonlocal link_chars, line_owner
+        if pieces:
+            text = _normalise("".join(pieces))
+            if text and line_owner is not None:
+                lines.append(
+                    Line(
+                        len(lines),
+                        text,
+                        line_owner,
+                        min(link_chars, len(text)),
+                        str(line_owner.tag),
+                        _centered(line_owner),
+                    )
+                )
+        pieces.clear()
+        link_chars = 0
+        line_owner = None
+
+    walker = etree.iterwalk(root, events=("start", "end"))
+    depth = 0
+    for event, element in walker:
+        tag = element.tag.lower() if isinstance(element.tag, str) else ""
+        if event == "start":
+            depth += 1
+            if not tag or tag in SKIP_TAGS or is_hidden(element) or depth > MAX_DEPTH:
+                skipped.add(element)
+                walker.skip_subtree()
+                continue
+            if tag in BLOCK_TAGS:
+                flush()
+                blocks.append(element)
+            elif tag == "a":
+                link_depth += 1
+            elif tag == "img":
+                flush()
+                src = element.get("src") or element.get("data-src") or element.get("data-original")
+                if src:
+                    lines.append(
+                        Line(len(lines), "", blocks[-1], tag="img", centered=_centered(blocks[-1]),
+                             image={"src": src.strip(), "alt": (element.get("alt") or "").strip()})
+                    )
+            add(element.text)
+            continue
+        depth -= 1
+        if element in skipped:
+            skipped.discard(element)
+        elif tag in BLOCK_TAGS:
+            flush()
+            if len(blocks) > 1:
+                blocks.pop()
+        elif tag == "a":
+            link_depth -= 1
+        add(element.tail)
+    flush()
+    return lines
+
+
+def _head(root: etree._Element, doc: Document) -> None:
+    title = root.find(".//title")
+    if title is not None:
+        doc.head_title = _normalise(title.text or "")
+    for meta in root.iter("meta"):
+        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
+        content = meta.get("content")
+        if key and content and key not in doc.meta:
+            doc.meta[key] = _normalise(content)
+    for script in root.iter("script"):
+        if (script.get("type") or "").lower() == "application/ld+json" and script.text:
+            try:
+                data = json.loads(script.text)
+            except ValueError:
+                logger.debug("unreadable JSON-LD block")
+                continue
+            items = data if isinstance(data, list) else [data]
+            doc.json_ld.extend(item for item in items if isinstance(item, dict))
+    for anchor in root.iter("a"):
+        href = anchor.get("href")
+        if href:
+            doc.links.append((href.strip(), _normalise("".join(anchor.itertext()))))
+
+
+def read_document(text: str) -> Document:
+    """Parse decoded HTML into a Document; an empty page gives an empty Document."""
+    root = build_tree(text)
+    if root is None:
+        return Document(None)
+    doc = Document(root, read_lines(root))
+    _head(root, doc)
+    return doc
