@@ -195,7 +195,7 @@ def test_crawl_archives_wire_bytes_and_locators_read_back(site: str, tmp_path: P
     records = list(iter_records(files))
     uris = [r.uri for r in records]
     assert site + "/old.html" in uris  # the redirect itself is archived
-    assert [r for r in records if r.uri == site + "/old.html"][0].status == 301
+    assert next(r for r in records if r.uri == site + "/old.html").status == 301
     assert site + "/a.html?id=7" in uris
     assert stats["warc/records/response"] == len(records) - 1
     assert stats["warc/records/revisit"] == 1
