@@ -13,6 +13,8 @@ from .patterns import (
     LABEL_RE,
     PROSE_PUNCT_RE,
     SENTENCE_END,
+    SHORT_BOILERPLATE_CHARS,
+    SHORT_BOILERPLATE_RE,
     TRAILING_CREDIT_RE,
 )
 from .tree import Line
@@ -22,6 +24,7 @@ OTHER_TEXT_PENALTY = 1.0
 MIN_PROSE_CHARS = 12
 MAX_CAPTION_CHARS = 80
 LEADING_MIN_CHARS = 8
+LIST_ITEM_TAGS = frozenset({"li", "dd", "dt"})
 
 
 @dataclass
@@ -68,8 +71,11 @@ def choose_container(lines: list[Line]) -> etree._Element | None:
     for line in lines:
         if line.image is not None:
             continue
-        prose = is_prose(line)
-        weight = float(line.length - line.link_chars) if prose else -OTHER_TEXT_PENALTY * line.length
+        if is_prose(line):
+            # Teasers in lists of other articles read like prose but are not the article.
+            weight = 0.0 if line.tag in LIST_ITEM_TAGS else float(line.length - line.link_chars)
+        else:
+            weight = -OTHER_TEXT_PENALTY * line.length
         for element in _ancestors(line.owner):
             scores[element] = scores.get(element, 0.0) + weight
     if not scores:
@@ -91,6 +97,8 @@ def _inside(line: Line, container: etree._Element) -> bool:
 
 def is_boilerplate(text: str) -> bool:
     """Editor, credit, 原标题, share, related-links and copyright lines."""
+    if len(text) <= SHORT_BOILERPLATE_CHARS and SHORT_BOILERPLATE_RE.search(text):
+        return True
     return any(pattern.search(text) for pattern in BOILERPLATE_LINE_RES)
 
 

@@ -36,6 +36,9 @@ META_TITLE_KEYS = ("og:title", "twitter:title", "headline", "title")
 MAX_TITLE_CHARS = 120
 MIN_TITLE_CHARS = 4
 SOURCE_MAX_CHARS = 30
+SHORT_TITLE_CHARS = 8
+NEAR_BODY_LINES = 8
+MINOR_HEADING_TAGS = ("h4", "h5", "h6")
 NOT_SOURCES = frozenset({"本站", "网络", "互联网", "未知", "admin", "字号", "打印", "分享"})
 
 
@@ -85,6 +88,8 @@ def _tag_bonus(line: Line) -> float:
     tag = str(owner.tag)
     if tag in HEADING_TAGS:
         return 0.3 - 0.05 * HEADING_TAGS.index(tag)
+    if tag in MINOR_HEADING_TAGS:
+        return 0.15
     for element in (owner, owner.getparent()):
         if element is not None and TITLE_HINT_RE.search(
             (element.get("class") or "") + " " + (element.get("id") or "")
@@ -100,9 +105,16 @@ def find_title(doc: Document, limit: int) -> tuple[str | None, int]:
     for position, line in enumerate(doc.lines[: limit if limit > 0 else len(doc.lines)]):
         if line.image is not None or not MIN_TITLE_CHARS <= line.length <= MAX_TITLE_CHARS:
             continue
-        if line.link_ratio > 0.5 and _tag_bonus(line) == 0:
+        if (line.link_ratio > 0.5 and _tag_bonus(line) == 0) or BREADCRUMB_RE.search(line.text):
             continue
-        score = _similarity(squash(line.text), declared) + _tag_bonus(line)
+        text = squash(line.text)
+        similarity = _similarity(text, declared)
+        if len(text) < SHORT_TITLE_CHARS:
+            similarity /= 2  # a channel name such as 新闻动态 in <title>
+        bonus = _tag_bonus(line)
+        if bonus and 0 <= limit - position <= NEAR_BODY_LINES:
+            bonus += 0.5  # the headline sits just above the article
+        score = similarity + bonus
         if score >= 0.3 and (best is None or score >= best[0]):
             best = (score, position)
     if best is not None:
@@ -169,6 +181,9 @@ def find_published(
 def clean_source(value: str) -> str | None:
     """A 来源 value without brackets, notes and what follows it on the line."""
     value = cut_value(value)
+    dates = find_dates(value)
+    if dates and dates[0].start > 0:
+        value = value[: dates[0].start]  # 来源：人民日报2024-05-13 08:49
     value = value.split(" ")[0] if value else ""
     value = value.strip(" ·|-—:：,，")
     if not value or len(value) > SOURCE_MAX_CHARS or value in NOT_SOURCES:

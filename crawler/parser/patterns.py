@@ -42,10 +42,15 @@ ALL_LABELS = tuple(
         reverse=True,
     )
 )
-# A label starts a line or follows white space or an opening bracket, and is
-# followed by a separator; the lookahead keeps ``文/`` from matching ``文/图``.
+# A label starts a line or follows white space, a digit or an opening bracket
+# (or, for labels of two or more characters, anything when a colon follows:
+# ``12:11来源：证券时报网作者：李在山``), and is followed by a separator; the
+# lookahead keeps ``文/`` from matching ``文/图``.
+COLON_LABELS = tuple(label for label in ALL_LABELS if len(label) >= 2 and "/" not in label)
 LABEL_RE = re.compile(
-    r"(?:^|(?<=[\s【\[（(|｜︱>»]))(?P<label>"
+    r"(?:^|(?<=[\s【\[（(|｜︱>»\d])|(?=(?:"
+    + "|".join(COLON_LABELS)
+    + r")\s*[:：]))(?P<label>"
     + "|".join(re.escape(label) for label in ALL_LABELS)
     + r")(?P<sep>\s*(?:[:：︱｜|]|/(?!图))\s*|(?<=文/图|图/文)\s+)"
 )
@@ -88,14 +93,20 @@ BOILERPLATE_LINE_RES = tuple(
         r"^[（(\[【]?\s*原标题\s*[:：]",
         r"^[（(\[【]?\s*(?:本文来自|本文来源|文章来源|稿件来源|资料来源|来源)\s*[:：]?",
         r"^[（(\[【]?\s*(?:供稿|供图|图片来源|图片由|图源|题图|视频来源)",
-        r"分享到|扫一扫|扫描二维码|打印本页|关闭窗口|【纠错】|纠错|举报|收藏本文|加入收藏|字号[:：]?\s*[大中小]",
-        r"版权所有|Copyright|©|ICP备|ICP证|未经授权|转载请注明|不得转载|禁止转载|违法和不良信息",
-        r"阅读剩余全文|展开全文|点击查看|点击进入|上一篇|下一篇|上一页|下一页|返回顶部|相关阅读|相关新闻|相关链接|延伸阅读",
         r"^(?:\S{0,12}?记者|编辑|校对|摄影|通讯员)\s*[\u4e00-\u9fff·]{2,4}(?:\s+(?:\S{0,6}?记者|编辑|校对|摄影|通讯员)?\s*[\u4e00-\u9fff·]{2,4}){0,5}$",
         r"^(?:文|图|文/图|图/文|文图)\s*[/:：|]\s*\S{2,12}(?:\s+\S{2,12}){0,3}$",
         r"(?:摄|供图|图片来源[:：]?\S*)\s*[)）]?$",
     )
 )
+# Lines dropped only when short: the same words occur inside real sentences.
+SHORT_BOILERPLATE_RE = re.compile(
+    r"分享到|扫一扫|扫描二维码|打印本页|关闭窗口|【纠错】|纠错|举报|收藏本文|加入收藏|字号[:：]?\s*[大中小]"
+    r"|版权所有|Copyright|©|ICP备|ICP证|未经授权|转载请注明|不得转载|禁止转载|违法和不良信息"
+    r"|阅读剩余全文|展开全文|点击查看|点击进入|上一篇|下一篇|上一页|下一页|返回顶部|相关阅读|相关新闻"
+    r"|相关链接|延伸阅读",
+    re.I,
+)
+SHORT_BOILERPLATE_CHARS = 60
 # A credit closing the last paragraph: …服务。(供稿/供图厚街宣教办)
 TRAILING_CREDIT_RE = re.compile(
     r"\s*[（(](?:供稿|供图|稿件|图片|图|文|来源|摄影|通讯员|资料来源|本文来源)[^（()）]{0,40}[)）]\s*$"
