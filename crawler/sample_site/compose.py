@@ -258,11 +258,15 @@ def _compose_one(
     else:
         date_style = "full"
 
+    fullwidth = variant == "fullwidth" or (variant is None and rng.random() < 0.15)
     paragraphs, headings = _paragraphs(rng, place, topic, channel, rng.randint(1700, 2500))
     slots = _Slots(rng, place, topic, channel)
     lead = _fill(rng.choice(phrases.LEAD_TEMPLATES), slots)
     if not author_in_field:
-        lead = _byline(rng, source, authors, published) + lead
+        byline = _byline(rng, source, authors, published)
+        if fullwidth:
+            byline = byline.replace("(", "\uff08").replace(")", "\uff09")
+        lead = byline + lead
     paragraphs.insert(0, lead)
     multi = variant == "multi_page" or (variant is None and rng.random() < 0.03)
     pages = (
@@ -296,7 +300,7 @@ def _compose_one(
         credit=credit,
         gbk=gbk,
         charset_in_header=not gbk or rng.random() < 0.5,
-        fullwidth=variant == "fullwidth" or (variant is None and rng.random() < 0.15),
+        fullwidth=fullwidth,
     )
 
 

@@ -113,8 +113,6 @@ def article_page(spec: ArticleSpec, page_no: int) -> str:
     last_page = page_no == len(spec.pages)
     if last_page and spec.credit:
         paragraphs[-1] += spec.credit
-    if spec.fullwidth and page_no == 1 and not spec.author_in_field:
-        paragraphs[0] = paragraphs[0].replace("(", "\uff08", 1).replace(")", "\uff09", 1)
     body = [_paragraph(p, spec.headings) for p in paragraphs]
     if page_no == 1 and spec.captions:
         at = min(2, len(body))
