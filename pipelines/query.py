@@ -213,11 +213,11 @@ def get_article(engine: Engine, id_or_url: int | str) -> dict[str, Any] | None:
             return None
         record = load_records(conn, rows, full=True)[0]
         fetch = conn.execute(
-            select(Fetch)
+            select(Fetch.__table__)
             .where(Fetch.canonical_url == record["canonical_url"], Fetch.warc_filename.is_not(None))
             .order_by((Fetch.warc_record_type == "response").desc(), Fetch.fetched_at.desc(), Fetch.id.desc())
             .limit(1)
-        ).scalar()
+        ).first()
         record["warc"] = None
         if fetch is not None:
             record["warc"] = {
@@ -238,10 +238,10 @@ def article_versions(engine: Engine, article_id: int) -> list[dict[str, Any]]:
     """Earlier states of an article, oldest first: each snapshot with when it was replaced."""
     with read_transaction(engine) as conn:
         rows = conn.execute(
-            select(ArticleVersion)
+            select(ArticleVersion.__table__)
             .where(ArticleVersion.article_id == int(article_id))
             .order_by(ArticleVersion.replaced_at, ArticleVersion.id)
-        ).scalars()
+        ).all()
         return [
             {
                 "version": row.id,
@@ -291,8 +291,10 @@ def stats(engine: Engine, *, runs: int = 10) -> dict[str, Any]:
                 "counts": run.counts,
             }
             for run in conn.execute(
-                select(CrawlRun).order_by(CrawlRun.started.desc(), CrawlRun.id.desc()).limit(runs)
-            ).scalars()
+                select(CrawlRun.__table__)
+                .order_by(CrawlRun.started.desc(), CrawlRun.id.desc())
+                .limit(runs)
+            )
         ]
         errors = dict(
             conn.execute(
