@@ -24,6 +24,9 @@ OTHER_TEXT_PENALTY = 1.0
 MIN_PROSE_CHARS = 12
 MAX_CAPTION_CHARS = 80
 LEADING_MIN_CHARS = 8
+MAX_SUBHEAD_CHARS = 30
+HEADING_SUBHEAD_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
+EMPHASIS_TAGS = frozenset({"strong", "b"})
 LIST_ITEM_TAGS = frozenset({"li", "dd", "dt"})
 
 
@@ -124,6 +127,25 @@ def _is_caption(line: Line, after_image: bool) -> bool:
     return after_image and (line.centered or not is_prose_sentence(line.text))
 
 
+def _is_subhead(line: Line, neighbour: Line | None) -> bool:
+    # A subheading opening or closing a page's text (multi-page articles split
+    # anywhere) is a sibling of the paragraphs and emphasised; captions,
+    # player widgets and bylines are not.
+    if neighbour is None or line.centered or line.length > MAX_SUBHEAD_CHARS:
+        return False
+    if line.owner.getparent() is not neighbour.owner.getparent():
+        return False
+    if line.tag in HEADING_SUBHEAD_TAGS:
+        return True
+    children = list(line.owner)
+    return (
+        line.tag == "p"
+        and len(children) == 1
+        and str(children[0].tag) in EMPHASIS_TAGS
+        and not (line.owner.text or "").strip()
+    )
+
+
 def extract_body(lines: list[Line], url: str, title_index: int = -1) -> Body:
     """Find the article's text block and clean it into paragraphs and images."""
     container = choose_container(lines)
@@ -155,10 +177,20 @@ def extract_body(lines: list[Line], url: str, title_index: int = -1) -> Body:
         kept.append(line)
     # Leading and trailing lines that are not prose (pre-titles, player text,
     # bylines, "(完)") belong to the page, not the article.
-    while kept and not is_prose(kept[0]):
-        body.dropped.append(kept.pop(0))
-    while kept and not (is_prose(kept[-1]) or is_prose_sentence(kept[-1].text)):
-        body.dropped.append(kept.pop())
+    first_prose = next((n for n, line in enumerate(kept) if is_prose(line)), len(kept))
+    after = kept[first_prose] if first_prose < len(kept) else None
+    leading = [line for line in kept[:first_prose] if _is_subhead(line, after)]
+    body.dropped.extend(line for line in kept[:first_prose] if line not in leading)
+    kept = leading + kept[first_prose:]
+    last_prose = max((n for n, line in enumerate(kept) if is_prose(line)), default=-1)
+    before = kept[last_prose] if last_prose >= 0 else None
+    for line in kept[last_prose + 1 :]:
+        if is_prose_sentence(line.text) or _is_subhead(line, before):
+            last_prose += 1  # keep it and everything before it
+            continue
+        break
+    body.dropped.extend(kept[last_prose + 1 :])
+    kept = kept[: last_prose + 1]
     body.lines = kept
     body.texts = [TRAILING_CREDIT_RE.sub("", line.text) for line in kept]
     body.texts = [text for text in body.texts if text]
