@@ -1,0 +1,1 @@
+"""WARC input and output (warcio only: no Scrapy, no SQLAlchemy): writer, reader, recovery, index."""
