@@ -48,17 +48,31 @@ def _decode_escapes(run: str) -> str:
     raw = bytes(int(run[i + 1 : i + 3], 16) for i in range(0, len(run), 3))
     if raw.isascii():
         return "".join(chr(b) if chr(b) in _UNRESERVED else f"%{b:02X}" for b in raw)
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            decoded = raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        # Reserved ASCII that was escaped must stay escaped (%2F is not /).
-        return "".join(
-            _quote_char(c) if not c.isascii() else (c if c in _UNRESERVED else f"%{ord(c):02X}")
-            for c in decoded
-        )
-    return run.upper()
+    decoded = _guess_text(raw)
+    if decoded is None:
+        return run.upper()
+    # Reserved ASCII that was escaped must stay escaped (%2F is not /).
+    return "".join(
+        _quote_char(c) if not c.isascii() else (c if c in _UNRESERVED else f"%{ord(c):02X}")
+        for c in decoded
+    )
+
+
+def _decode(raw: bytes, encoding: str) -> str | None:
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+
+
+def _guess_text(raw: bytes) -> str | None:
+    """UTF-8 first, then GB18030 (GBK bytes that also form valid UTF-8 are read as UTF-8).
+
+    Preferring GB18030 for "unlikely" UTF-8 would break idempotence: the UTF-8 spelling of é
+    or 一 also decodes as GB18030 Chinese, so a key would change when canonicalised again.
+    """
+    utf8 = _decode(raw, "utf-8")
+    return utf8 if utf8 is not None else _decode(raw, "gb18030")
 
 
 def normalise_escapes(component: str, *, extra_escape: str = "") -> str:
