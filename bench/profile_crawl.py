@@ -1,0 +1,172 @@
+"""Profile one `chinareport crawl` of the benchmark site with py-spy (sampling, all threads
+and subprocesses; cProfile of the main thread when py-spy cannot attach) and summarise it."""
+
+from __future__ import annotations
+
+import logging
+import pstats
+import shutil
+import sys
+from collections import Counter
+from pathlib import Path
+
+from bench.common import REPO_DIR
+from bench.crawl_bench import CONTENDERS, Options
+from bench.measure import run_measured
+from bench.nginx import Nginx
+from bench.site import write_site
+
+logger = logging.getLogger(__name__)
+
+TOP = 25
+# Where a sampled frame's file lives decides the area it is charged to, first match wins.
+AREAS = (
+    ("crawler/parser/", "our parser"),
+    ("crawler/warc_capture", "WARC capture"),
+    ("archive/", "WARC writing (archive/)"),
+    ("pipelines/", "store (pipelines/)"),
+    ("crawler/", "crawler glue"),
+    ("sqlalchemy/", "SQLAlchemy"),
+    ("warcio/", "warcio"),
+    ("lxml/", "lxml"),
+    ("bs4/", "BeautifulSoup"),
+    ("scrapy/", "Scrapy"),
+    ("twisted/", "Twisted"),
+    ("parsel/", "parsel"),
+    ("charset_normalizer/", "charset_normalizer"),
+    ("logging/", "logging"),
+    ("asyncio/", "asyncio"),
+    ("importlib", "imports (start-up)"),
+    ("w3lib/", "w3lib"),
+    ("sqlite3/", "sqlite3"),
+    ("gzip", "gzip/zlib"),
+    ("zlib", "gzip/zlib"),
+)
+
+
+# Frames of our own code worth an inclusive figure (the CLI and runner wrap everything).
+OWN_CODE = ("(crawler/", "(archive/", "(pipelines/")
+WRAPPERS = ("crawler/cli/", "crawler/runner.py", "crawler/__main__.py")
+
+
+def _own(frame: str) -> bool:
+    return any(m in frame for m in OWN_CODE) and not any(w in frame for w in WRAPPERS)
+
+
+def _area(frame: str) -> str | None:
+    if any(w in frame for w in WRAPPERS):
+        return None
+    return next((name for marker, name in AREAS if marker in frame), None)
+
+
+def summarise_collapsed(path: Path, top: int = TOP) -> dict[str, object]:
+    """Self shares by function, inclusive shares of our functions and of areas (packages)."""
+    self_samples: Counter[str] = Counter()
+    inclusive: Counter[str] = Counter()
+    areas: Counter[str] = Counter()
+    total = 0
+    for line in path.read_text(errors="replace").splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        count = int(count_text)
+        frames = stack.split(";")
+        total += count
+        self_samples[frames[-1]] += count
+        for frame in {f for f in frames if _own(f)}:
+            inclusive[frame] += count
+        # An area's share: samples with that area anywhere on the stack, counted once.
+        for area in {a for a in map(_area, frames) if a}:
+            areas[area] += count
+
+    def shares(counter: Counter[str]) -> list[tuple[str, float]]:
+        return [(name, round(100 * n / max(total, 1), 1)) for name, n in counter.most_common(top)]
+
+    return {
+        "samples": total,
+        "self": shares(self_samples),
+        "inclusive": shares(inclusive),
+        "areas": shares(areas),
+    }
+
+
+def summarise_cprofile(path: Path, top: int = TOP) -> dict[str, object]:
+    """Self and cumulative time shares by function from a cProfile dump."""
+    stats = pstats.Stats(str(path))
+    total = max(stats.total_tt, 1e-9)  # type: ignore[attr-defined]
+    rows = stats.stats  # type: ignore[attr-defined]
+
+    def name(func: tuple[str, int, str]) -> str:
+        return f"{func[2]} ({func[0]}:{func[1]})"
+
+    by_self = sorted(rows.items(), key=lambda kv: kv[1][2], reverse=True)[:top]
+    by_cum = sorted(rows.items(), key=lambda kv: kv[1][3], reverse=True)[:top]
+    return {
+        "samples": None,
+        "self": [(name(f), round(100 * v[2] / total, 1)) for f, v in by_self],
+        "inclusive": [(name(f), round(100 * v[3] / total, 1)) for f, v in by_cum],
+    }
+
+
+def _print_summary(summary: dict[str, object], tool: str) -> None:
+    print(f"\nprofile of one chinareport crawl ({tool}, {summary.get('samples')} samples)")
+    for title, key in (
+        ("by area (inclusive)", "areas"),
+        ("by function, self", "self"),
+        ("our functions, inclusive", "inclusive"),
+    ):
+        entries = summary.get(key) or []
+        if not entries:
+            continue
+        print(f"  {title}:")
+        for frame, share in entries:  # type: ignore[union-attr]
+            print(f"    {share:5.1f}%  {frame}")
+
+
+def profile_crawl(options: Options) -> dict[str, object]:
+    """Crawl the site once under a profiler; print and return the summary."""
+    out = options.out_dir / "profile"
+    out.mkdir(parents=True, exist_ok=True)
+    site_dir = options.out_dir / f"site-{options.articles}"
+    run_dir = options.out_dir / "runs" / "profile"
+    with Nginx(site_dir, options.out_dir / "nginx") as server:
+        write_site(options.articles, site_dir, server.url)
+        crawl = CONTENDERS["chinareport"].argv(server.url, run_dir, options)
+        py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+        summary: dict[str, object] | None = None
+        if Path(py_spy).exists():
+            collapsed = out / "crawl.collapsed.txt"
+            argv = [
+                py_spy,
+                "record",
+                "--subprocesses",
+                "--rate",
+                "200",
+                "--format",
+                "raw",
+                "--output",
+                str(collapsed),
+                "--",
+                *crawl,
+            ]
+            result = run_measured(argv, out / "py-spy.log", cwd=REPO_DIR)
+            if result.returncode == 0 and collapsed.exists():
+                summary, tool = summarise_collapsed(collapsed), "py-spy"
+                speedscope = out / "crawl.speedscope.json"
+                logger.info(
+                    "raw profile: %s (flamegraph: py-spy record --format speedscope -o %s)",
+                    collapsed,
+                    speedscope,
+                )
+            else:
+                logger.warning(
+                    "py-spy failed (see %s); falling back to cProfile", out / "py-spy.log"
+                )
+        if summary is None:
+            dump = out / "crawl.prof"
+            argv = [sys.executable, "-m", "cProfile", "-o", str(dump), *crawl[1:]]
+            run_measured(argv, out / "cprofile.log", cwd=REPO_DIR)
+            summary, tool = summarise_cprofile(dump), "cProfile, main thread only"
+    shutil.rmtree(run_dir, ignore_errors=True)
+    _print_summary(summary, tool)
+    return {"profile": {"tool": tool, **summary}}
