@@ -12,7 +12,7 @@ from typing import Any
 
 from scrapy import Request
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 
 from crawler.session import CrawlSession, utcnow
@@ -83,6 +83,8 @@ class FetchLogMiddleware:
         return response
 
     def process_exception(self, request: Request, exception: Exception) -> Any:
+        if isinstance(exception, IgnoreRequest):
+            return None  # refused before any fetch (robots.txt, off-site): nothing was fetched
         kind = error_kind(exception)
         self.crawler.stats.inc_value(f"chinareport/errors/{kind}")
         self.session.add_fetch(

@@ -86,7 +86,11 @@ def run_crawl(start_urls: list[str], paths: Paths, *, overrides: dict[str, Any] 
     }, priority="cmdline")
     paths.warc_dir.mkdir(parents=True, exist_ok=True)
     before = {p.name for p in paths.warc_dir.glob("*.warc.gz")}
-    process = CrawlerProcess(settings, install_root_handler=True)
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if handler.get_name() == "chinareport-cli":
+            root.removeHandler(handler)  # Scrapy installs its own, at LOG_LEVEL
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler("chinareport")
     started = time.monotonic()
     process.crawl(crawler, start_urls=start_urls or None)

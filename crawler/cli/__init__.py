@@ -22,11 +22,18 @@ _COMMANDS = (
 )
 
 
+CLI_LOG_HANDLER = "chinareport-cli"
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="chinareport")
 def main() -> None:
     """Crawl chinareport-style Chinese news sites into SQL and WARC archives."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.set_name(CLI_LOG_HANDLER)
+    logging.getLogger().addHandler(handler)
 
 
 def _register() -> None:
