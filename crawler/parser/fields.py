@@ -37,6 +37,10 @@ MAX_TITLE_CHARS = 120
 MIN_TITLE_CHARS = 4
 SOURCE_MAX_CHARS = 30
 SHORT_TITLE_CHARS = 8
+UNLABELLED_TAIL_LINES = 12
+LIST_TAGS = frozenset({"li", "dd", "dt"})
+# Words printed beside a date that are not a source: weekdays, tools, counters.
+NOT_SOURCE_RE = re.compile(r"^(?:星期|礼拜|周[一二三四五六日天]|字号|打印|分享|浏览|阅读|点击|评论|收藏|访问|\d)")
 NEAR_BODY_LINES = 8
 MINOR_HEADING_TAGS = ("h4", "h5", "h6")
 NOT_SOURCES = frozenset({"本站", "网络", "互联网", "未知", "admin", "字号", "打印", "分享"})
@@ -136,9 +140,13 @@ def _first_labelled_date(hits: list[LabelHit]) -> ParsedDate | None:
     return None
 
 
-def _first_date(doc: Document, positions: list[int]) -> tuple[ParsedDate, int] | None:
+def _first_date(doc: Document, positions: list[int], strict: bool) -> tuple[ParsedDate, int] | None:
+    # Away from the title, unlabelled dates count only on lines of their own:
+    # not in link lists (related articles after the body carry their own dates).
     for position in positions:
         line = doc.lines[position]
+        if strict and (line.link_ratio >= 0.5 or line.tag in LIST_TAGS):
+            continue
         if line.image is None and line.length < 200:
             dates = find_dates(line.text)
             if dates:
@@ -170,8 +178,12 @@ def find_published(
         if parsed is not None:
             line = next(h.line_index for h in hits[zone] if h.kind == "date" and parse_date(h.value))
             return parsed, line
-    for positions in (zones.head, zones.tail, zones.before[::-1]):
-        found = _first_date(doc, positions)
+    for positions, strict in (
+        (zones.head, False),
+        (zones.tail[:UNLABELLED_TAIL_LINES], True),
+        (zones.before[::-1], True),
+    ):
+        found = _first_date(doc, positions, strict)
         if found is not None:
             return found[0], doc.lines[found[1]].index
     return _meta_date(doc) or date_from_url(url), -1
@@ -200,11 +212,9 @@ def _unlabelled_source(doc: Document, date_line: int, published: ParsedDate | No
     text = doc.lines[date_line].text
     position = text.find(published.raw)
     rest = text[position + len(published.raw) :].strip() if position >= 0 else ""
-    if not rest and date_line + 1 < len(doc.lines):
-        rest = doc.lines[date_line + 1].text
-        if len(rest) > SOURCE_MAX_CHARS:
-            return None
     token = rest.split(" ")[0] if rest else ""
+    if NOT_SOURCE_RE.match(token):
+        return None
     if token and re.search(r"[\u4e00-\u9fff]", token) and not re.search(r"[:：]", token):
         return clean_source(token)
     return None
