@@ -151,3 +151,41 @@ def test_next_pages_and_merge() -> None:
 def test_next_page_link_without_numbered_pager() -> None:
     links = [("123_2.html", "下一页"), ("/other/9_2.html", "2"), ("http://elsewhere.cn/shehui/2024/0226/123_3.html", "3")]
     assert find_next_pages(URL, links) == ["http://news.example.cn/shehui/2024/0226/123_2.html"]
+
+
+P1 = "会议指出,2023年,在省委、市委的正确领导下,全镇上下立足发展定位,推动各项事业取得新进步。"
+P2 = "会议强调,高质量发展是我国经济社会发展的主题主线,是中国式现代化的本质要求,全镇上下要保持定力。"
+
+
+def test_old_table_layout_with_br_paragraphs() -> None:
+    data = f"""<html><head><meta charset=gbk><title>某某网</title></head><body><table>
+<tr><td><a href=/>首页</a> | <a href=/n/>新闻</a></td></tr>
+<tr><td class="title">某县召开乡村振兴推进会议</td></tr>
+<tr><td>2010-05-06 09:12 来源：新华社 作者：记者 王五</td></tr>
+<tr><td class="content">　　{P1}<br><br>　　{P2}<br><br>（完）</td></tr><tr><td>编辑：李四</td></tr>
+</table></body></html>""".encode("gbk")
+    article = parse(data)
+    assert article.charset == "gb18030"
+    assert (article.title, article.source, article.authors, article.editors) == (
+        "某县召开乡村振兴推进会议", "新华社", ["王五"], ["李四"])
+    assert article.published == "2010-05-06T09:12:00+08:00"
+    assert article.body == f"{P1}\n{P2}"
+
+
+def test_weekday_between_date_and_time_and_slash_byline() -> None:
+    data = f"""<html><head><meta charset=utf-8><title>某县召开会议 - 某某网</title></head><body>
+<div class=top>今天是2024年5月1日 星期三</div><div class="article-title">某县召开会议</div>
+<div class=meta>2024-05-02 星期四 10:00</div><div class=con><p>文/张三</p><p>{P1}</p><p>{P2}</p></div>
+<div>编辑：李四 审核：王五</div><ul><li><a href=/x.html>相关新闻一二三四五六</a> 2024-01-01</li></ul></body></html>""".encode()
+    article = parse(data)
+    assert article.title == "某县召开会议"
+    assert article.published == "2024-05-02T10:00:00+08:00"
+    assert article.authors == ["张三"] and article.editors == ["李四"]
+    assert article.body == f"{P1}\n{P2}"
+
+
+def test_plain_lead_byline() -> None:
+    body = f"<p>本报讯 记者 赵六 报道：{P1}</p><p>{P2}</p>"
+    assert parse(page(meta="时间：2024-05-02 来源：县融媒体中心", body=body)).authors == ["赵六"]
+    body = f"<p>东方网记者曹磊5月13日报道：{P1}</p><p>{P2}</p>"
+    assert parse(page(meta="时间：2024-05-13", body=body)).authors == ["曹磊"]

@@ -74,6 +74,14 @@ PERSON_NAME_RE = re.compile(r"^[\w·•．.\-_]{2,20}$")
 LEAD_BYLINE_RE = re.compile(
     r"^.{0,40}?(?:讯|电|消息|报道)\s*[（(](?P<inner>[^（()）]{1,40})[)）]"
 )
+# Bylines in a lead without brackets: 本报讯 记者 赵六 报道: · 东方网记者曹磊5月13日报道:
+PLAIN_LEAD_BYLINE_RES = (
+    re.compile(
+        r"^.{0,30}?(?:讯|电)\s*(?P<inner>\S{0,4}记者\s*[\u4e00-\u9fff·]{2,4}(?:[\s、][\u4e00-\u9fff·]{2,4}){0,3})"
+        r"\s*(?:报道)?\s*[:：]"
+    ),
+    re.compile(r"^\S{0,12}?记者\s*(?P<inner>[\u4e00-\u9fff·]{2,4})\s*\d{1,2}月\d{1,2}日(?:电|讯|报道)"),
+)
 # A paragraph that opens with the byline: （记者 张三 李四）…
 OPENING_BYLINE_RE = re.compile(r"^[（(](?P<inner>(?:[^（()）]{0,10}记者)[^（()）]{1,30})[)）]")
 # 澎湃新闻记者 贺梨萍 · 本报记者 张三 (a line of its own)

@@ -14,6 +14,7 @@ from .patterns import (
     NOT_TRAILING_NAMES,
     OPENING_BYLINE_RE,
     PERSON_NAME_RE,
+    PLAIN_LEAD_BYLINE_RES,
     ROLE_RE,
     TRAILING_NAME_RE,
     UNKNOWN_PEOPLE,
@@ -71,6 +72,10 @@ def lead_authors(paragraph: str) -> list[str]:
     head = paragraph[:80]
     found = LEAD_BYLINE_RE.match(head) or OPENING_BYLINE_RE.match(head)
     if not found:
+        for pattern in PLAIN_LEAD_BYLINE_RES:
+            plain = pattern.match(head)
+            if plain:
+                return byline_authors(plain.group("inner"))
         return []
     inner = found.group("inner")
     if "供" in inner or "/" in inner:
