@@ -68,7 +68,9 @@ def _prepare_sqlite_path(url: URL) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise StoreError(f"cannot create database folder {path.parent}: {exc.strerror}") from exc
+        raise StoreError(
+            f"cannot create database folder {path.parent} (not writable: {exc.strerror})"
+        ) from exc
     probe = path if path.exists() else path.parent
     if not os.access(probe, os.W_OK):
         raise StoreError(f"database location {probe} is not writable")
@@ -102,7 +104,7 @@ def open_engine(url: str, *, upgrade: bool = True) -> Engine:
         raise StoreError(f"cannot use database URL {url!r}: {exc}") from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-    safe = mapped.render_as_string(hide_password=True)
+    safe = make_url(url).render_as_string(hide_password=True)
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
