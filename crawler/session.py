@@ -64,7 +64,18 @@ class CrawlSession:
             self._fail(f"cannot open the database: {exc}")
             return
         self.writer = StoreWriter(self.store, self.run_id)
+        self._link_revisits(self.store)
         logger.info("crawl run %s started, storing into %s", self.run_id, self.db_url)
+
+    def _link_revisits(self, store: ArticleStore) -> None:
+        # Revisit records across runs: ask the database for the last capture of a URL
+        # when this process has not archived it yet.
+        from crawler.warc_capture import WarcCapture
+
+        capture = self.crawler.get_extension(WarcCapture)
+        if capture is not None:
+            own = capture.previous_capture
+            capture.previous_capture = lambda url: own(url) or store.last_capture(url)
 
     def add_fetch(self, row: FetchRow) -> None:
         """Record one fetch attempt."""

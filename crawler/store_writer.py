@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from pipelines.errors import StoreError
-from pipelines.store import ArticleStore
+from pipelines.store import ArticleStore, StoreItem
 
 logger = logging.getLogger(__name__)
 
@@ -110,27 +110,15 @@ class StoreWriter:
                     logger.error("storing failed: %s", exc)
 
     def _write(self, batch: list[Any]) -> None:
-        fetches = [row for row in batch if isinstance(row, FetchRow)]
-        articles = [row for row in batch if isinstance(row, ArticleRow)]
-        for row in fetches:
-            self.store.record_fetch(
-                self.run_id,
-                row.url,
-                status=row.status,
-                error=row.error,
-                error_kind=row.error_kind,
-                warc=row.warc,
-                fetched_at=row.fetched_at,
-                etag=row.etag,
-                last_modified=row.last_modified,
-            )
-        self.counts.fetches += len(fetches)
-        for row in articles:
-            outcome = self.store.store_article(
-                row.record,
-                fetched_at=row.fetched_at,
-                charset=row.charset,
-                published_raw=row.published_raw,
-                page_count=row.page_count,
-            )
-            self.counts.articles[outcome] += 1
+        fetches = [
+            {"run_id": self.run_id, **vars(row)} for row in batch if isinstance(row, FetchRow)
+        ]
+        articles = [
+            StoreItem(row.record, row.fetched_at, row.charset, row.published_raw, row.page_count)
+            for row in batch
+            if isinstance(row, ArticleRow)
+        ]
+        if fetches:
+            self.counts.fetches += self.store.record_fetches(fetches)
+        if articles:
+            self.counts.articles.update(self.store.store_articles(articles))

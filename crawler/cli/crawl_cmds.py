@@ -61,13 +61,19 @@ def crawl_command(start_urls: tuple[str, ...], paths: Paths, max_pages: int | No
     _finish(run_crawl(urls, paths, overrides=overrides, log_level=log_level), paths)
 
 
+DEMO_PORT = 8637
+
+
 @click.command("demo")
 @storage_options
 @click.option("--articles", type=click.IntRange(min=60), default=64, show_default=True,
               help="How many articles the sample site has.")
+@click.option("--port", type=click.IntRange(min=0, max=65535), default=DEMO_PORT,
+              show_default=True,
+              help="Port of the sample site (fixed, so repeated demos re-crawl the same URLs).")
 @click.option("--log-level", default="WARNING", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
-def demo_command(paths: Paths, articles: int, log_level: str) -> None:
+def demo_command(paths: Paths, articles: int, port: int, log_level: str) -> None:
     """Serve the bundled sample site on 127.0.0.1 and crawl it: the whole pipeline, no network."""
     checks.writable_data_dir(paths)
     checks.reachable_database(paths)
@@ -75,7 +81,12 @@ def demo_command(paths: Paths, articles: int, log_level: str) -> None:
     from crawler.sample_site import build_site, serve
 
     site = build_site(articles)
-    with serve(site) as server:
+    try:
+        server = serve(site, port=port)
+    except OSError as exc:
+        fail(f"cannot serve the sample site on 127.0.0.1:{port}: {exc.strerror or exc} "
+             "(choose another with --port)")
+    with server:
         click.echo(f"sample site: {server.url} ({len(site.truth)} articles)")
         summary = run_crawl(
             [server.url.rstrip("/") + "/"],
