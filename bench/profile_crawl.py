@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import logging
 import pstats
+import re
 import shutil
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import cast
 
 from bench.common import REPO_DIR
 from bench.crawl_bench import CONTENDERS, Options
@@ -19,6 +21,7 @@ from bench.site import write_site
 logger = logging.getLogger(__name__)
 
 TOP = 25
+_LINE = re.compile(r":\d+\)$")
 # Where a sampled frame's file lives decides the area it is charged to, first match wins.
 AREAS = (
     ("crawler/parser/", "our parser"),
@@ -70,7 +73,8 @@ def summarise_collapsed(path: Path, top: int = TOP) -> dict[str, object]:
         if not stack or not count_text.isdigit():
             continue
         count = int(count_text)
-        frames = stack.split(";")
+        # "func (file.py:123)" -> "func (file.py)": one entry per function, not per line.
+        frames = [_LINE.sub(")", f) for f in stack.split(";")]
         total += count
         self_samples[frames[-1]] += count
         for frame in {f for f in frames if _own(f)}:
@@ -109,17 +113,20 @@ def summarise_cprofile(path: Path, top: int = TOP) -> dict[str, object]:
 
 
 def _print_summary(summary: dict[str, object], tool: str) -> None:
-    print(f"\nprofile of one chinareport crawl ({tool}, {summary.get('samples')} samples)")
+    print(
+        f"\nprofile of one chinareport crawl ({tool}, {summary.get('samples')} samples, "
+        f"{summary['pages']} pages in {summary['fetch_span_s']} s under the profiler)"
+    )
     for title, key in (
         ("by area (inclusive)", "areas"),
         ("by function, self", "self"),
         ("our functions, inclusive", "inclusive"),
     ):
-        entries = summary.get(key) or []
+        entries = cast("list[tuple[str, float]]", summary.get(key) or [])
         if not entries:
             continue
         print(f"  {title}:")
-        for frame, share in entries:  # type: ignore[union-attr]
+        for frame, share in entries:
             print(f"    {share:5.1f}%  {frame}")
 
 
@@ -134,6 +141,7 @@ def profile_crawl(options: Options) -> dict[str, object]:
         crawl = CONTENDERS["chinareport"].argv(server.url, run_dir, options)
         py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
         summary: dict[str, object] | None = None
+        offset = server.log_offset()
         if Path(py_spy).exists():
             collapsed = out / "crawl.collapsed.txt"
             argv = [
@@ -152,21 +160,20 @@ def profile_crawl(options: Options) -> dict[str, object]:
             result = run_measured(argv, out / "py-spy.log", cwd=REPO_DIR)
             if result.returncode == 0 and collapsed.exists():
                 summary, tool = summarise_collapsed(collapsed), "py-spy"
-                speedscope = out / "crawl.speedscope.json"
-                logger.info(
-                    "raw profile: %s (flamegraph: py-spy record --format speedscope -o %s)",
-                    collapsed,
-                    speedscope,
-                )
+                logger.info("collapsed stacks: %s", collapsed)
             else:
                 logger.warning(
                     "py-spy failed (see %s); falling back to cProfile", out / "py-spy.log"
                 )
         if summary is None:
             dump = out / "crawl.prof"
+            shutil.rmtree(run_dir, ignore_errors=True)
             argv = [sys.executable, "-m", "cProfile", "-o", str(dump), *crawl[1:]]
             run_measured(argv, out / "cprofile.log", cwd=REPO_DIR)
             summary, tool = summarise_cprofile(dump), "cProfile, main thread only"
+        counts = server.counts_since(offset)
+    summary["pages"] = counts.pages
+    summary["fetch_span_s"] = round(counts.span, 2)
     shutil.rmtree(run_dir, ignore_errors=True)
     _print_summary(summary, tool)
     return {"profile": {"tool": tool, **summary}}
