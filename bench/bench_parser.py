@@ -104,11 +104,18 @@ def main() -> None:
         "gne": gne_extractor(),
     }
     cases = load_cases(args.realworld) if Path(args.realworld).is_dir() else []
-    realworld = [(body, label.get("url") or f"http://unknown.invalid/{name}.html") for name, body, label in cases]
+    realworld = [
+        (body, label.get("url") or f"http://unknown.invalid/{name}.html")
+        for name, body, label in cases
+    ]
     sample = sample_site_pages()
     size = sum(len(b) for b, _ in sample) / max(1, len(sample))
-    print(f"realworld: {len(realworld)} pages; sample site: {len(sample)} article pages, {size / 1024:.1f} KB average")
-    header = f"{'extractor':<12} {'rw pages/s':>10} {'sample pages/s':>15} " + " ".join(f"{f:>9}" for f in FIELDS)
+    print(
+        f"realworld: {len(realworld)} pages; sample site: {len(sample)} article pages, {size / 1024:.1f} KB average"
+    )
+    header = f"{'extractor':<12} {'rw pages/s':>10} {'sample pages/s':>15} " + " ".join(
+        f"{f:>9}" for f in FIELDS
+    )
     print(header)
     print("-" * len(header))
     speeds: dict[str, float] = {}

@@ -60,7 +60,7 @@ def is_prose(line: Line) -> bool:
 
 
 def _ancestors(element: etree._Element) -> list[etree._Element]:
-    chain = []
+    chain: list[etree._Element] = []
     current: etree._Element | None = element
     while current is not None and len(chain) < MAX_ANCESTORS:
         chain.append(current)
@@ -146,9 +146,12 @@ def _is_subhead(line: Line, neighbour: Line | None) -> bool:
     )
 
 
-def extract_body(lines: list[Line], url: str, title_index: int = -1) -> Body:
-    """Find the article's text block and clean it into paragraphs and images."""
-    container = choose_container(lines)
+def extract_body(
+    lines: list[Line], url: str, title_index: int = -1, container: etree._Element | None = None
+) -> Body:
+    """Find the article's text block (or use ``container``) and clean it into paragraphs and images."""
+    if container is None:
+        container = choose_container(lines)
     body = Body(container)
     if container is None:
         return body

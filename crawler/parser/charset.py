@@ -34,10 +34,10 @@ BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 
-HEADER_CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?\s*([\w.:-]+)", re.I)
+HEADER_CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?\s*([\w.:-]+)", re.IGNORECASE)
 # Covers <meta charset=...>, <meta http-equiv content="...; charset=...">, and
 # the malformed ``httpequiv`` spelling: any charset= inside a <meta> tag.
-META_CHARSET_RE = re.compile(rb"<meta[^>]*?charset\s*=\s*[\"']?\s*([\w.:-]+)", re.I)
+META_CHARSET_RE = re.compile(rb"<meta[^>]*?charset\s*=\s*[\"']?\s*([\w.:-]+)", re.IGNORECASE)
 META_SCAN_BYTES = 8192
 
 

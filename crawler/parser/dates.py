@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -49,7 +49,7 @@ def _tz(text: str | None) -> timezone | ZoneInfo:
     if not text:
         return SHANGHAI
     if text == "Z":
-        return timezone.utc
+        return UTC
     found = re.search(r"([+-])\s*(\d{1,2}):?(\d\d)?", text)
     if not found:
         return SHANGHAI

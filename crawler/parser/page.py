@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from .body import Body, extract_body
+from lxml import etree
+
+from .body import Body, choose_container, extract_body
 from .charset import decode_html
 from .errors import ParseError
 from .fields import (
@@ -45,9 +47,9 @@ def _zones(doc: Document, title_line: int, body: Body) -> Zones:
     return Zones(head, sorted(inner), tail, before)
 
 
-def _title_limit(doc: Document) -> int:
+def _title_limit(doc: Document, container: etree._Element | None) -> int:
     # The title comes before the body: look for it above the densest block.
-    body = extract_body(doc.lines, "")
+    body = extract_body(doc.lines, "", container=container)
     return body.start + 1 if body.lines else len(doc.lines)
 
 
@@ -56,9 +58,10 @@ def read_article(doc: Document, url: str) -> Article:
     article = Article(url=url, parser_version=PARSER_VERSION)
     if not doc.lines:
         return article
-    limit = _title_limit(doc)
+    container = choose_container(doc.lines)
+    limit = _title_limit(doc, container)
     title, title_line = find_title(doc, limit)
-    body = extract_body(doc.lines, url, title_line)
+    body = extract_body(doc.lines, url, title_line, container)
     zones = _zones(doc, title_line, body)
     hits = {name: collect(doc.lines, getattr(zones, name)) for name in ("head", "inner", "tail", "before")}
     published, date_line = find_published(doc, zones, hits, url)

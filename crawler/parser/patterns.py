@@ -6,21 +6,17 @@ import re
 
 # --- tree reading -----------------------------------------------------------
 BLOCK_TAGS = frozenset(
-    """address article aside blockquote body center dd details dialog dir div dl dt
-    fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr html
-    li main nav ol p pre section summary table tbody thead tfoot td th tr ul caption
-    br""".split()
+    ["address", "article", "aside", "blockquote", "body", "center", "dd", "details", "dialog", "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "html", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "thead", "tfoot", "td", "th", "tr", "ul", "caption", "br"]
 )
 SKIP_TAGS = frozenset(
-    """script style noscript template iframe object embed select option textarea button
-    svg canvas head title meta link input map video audio""".split()
+    ["script", "style", "noscript", "template", "iframe", "object", "embed", "select", "option", "textarea", "button", "svg", "canvas", "head", "title", "meta", "link", "input", "map", "video", "audio"]
 )
 HEADING_TAGS = ("h1", "h2", "h3")
-HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-CENTERED_STYLE_RE = re.compile(r"text-align\s*:\s*center", re.I)
+HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+CENTERED_STYLE_RE = re.compile(r"text-align\s*:\s*center", re.IGNORECASE)
 # Class or id words that mark a headline element on most templates.
-TITLE_HINT_RE = re.compile(r"title|headline|biaoti|tit\b|bt\b", re.I)
-CAPTION_HINT_RE = re.compile(r"caption|pic_?txt|img_?txt|img_?desc|pictext|imgnote|desc", re.I)
+TITLE_HINT_RE = re.compile(r"title|headline|biaoti|tit\b|bt\b", re.IGNORECASE)
+CAPTION_HINT_RE = re.compile(r"caption|pic_?txt|img_?txt|img_?desc|pictext|imgnote|desc", re.IGNORECASE)
 
 # --- labels -----------------------------------------------------------------
 SEPARATOR = r"\s*(?:[:：|︱｜/]|&nbsp;)\s*"
@@ -112,7 +108,7 @@ SHORT_BOILERPLATE_RE = re.compile(
     r"|版权所有|Copyright|©|ICP备|ICP证|未经授权|转载请注明|不得转载|禁止转载|违法和不良信息"
     r"|阅读剩余全文|展开全文|点击查看|点击进入|上一篇|下一篇|上一页|下一页|返回顶部|相关阅读|相关新闻"
     r"|相关链接|延伸阅读",
-    re.I,
+    re.IGNORECASE,
 )
 SHORT_BOILERPLATE_CHARS = 60
 # A credit closing the last paragraph: …服务。(供稿/供图厚街宣教办)
@@ -126,4 +122,4 @@ PROSE_PUNCT_RE = re.compile(r"[，。！？；、,]")
 BREADCRUMB_RE = re.compile(r"(?:首页|主页|网站首页|Home)\s*(?:>>|>|›|»|→|/|＞|—|-)\s*")
 BREADCRUMB_SPLIT_RE = re.compile(r"\s*(?:>>|>|›|»|→|＞)\s*")
 NON_ARTICLE_TITLES_RE = re.compile(r"^(?:关于我们|联系我们|网站地图|版权声明|法律声明|招聘信息|广告服务|隐私政策|用户协议)$")
-NEXT_PAGE_TEXT_RE = re.compile(r"^\s*(?:下一页|下页|next)\s*[>»›]*\s*$", re.I)
+NEXT_PAGE_TEXT_RE = re.compile(r"^\s*(?:下一页|下页|next)\s*[>»›]*\s*$", re.IGNORECASE)
