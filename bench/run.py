@@ -26,6 +26,7 @@ MODULE_BENCHES = {
     "db": "bench.bench_db",
 }
 PARTS = ("crawl", *MODULE_BENCHES)
+LONG_PARTS = ("memory", "profile")  # only with their flag, or named in --only
 QUICK_ARTICLES = 300
 
 
@@ -45,7 +46,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--only",
         default=",".join(PARTS),
-        help=f"comma-separated parts to run, of {','.join(PARTS)} (default: all)",
+        help=f"comma-separated parts to run, of {','.join(PARTS + LONG_PARTS)} "
+        f"(default: {','.join(PARTS)})",
     )
     parser.add_argument(
         "--contenders",
@@ -139,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S"
     )
     parts = [p.strip() for p in args.only.split(",") if p.strip()]
-    unknown = set(parts) - set(PARTS)
+    unknown = set(parts) - set(PARTS + LONG_PARTS)
     if unknown:
         print(f"unknown part(s): {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2
@@ -165,12 +167,13 @@ def main(argv: list[str] | None = None) -> int:
     steps: list[tuple[str, Any]] = []
     if "crawl" in parts:
         steps.append(("crawl", lambda: run_crawls(options)))
-    if args.memory:
-        steps.append(("memory", lambda: run_memory(options)))
+    if args.memory or "memory" in parts:
+        sizes = (100, 1000) if args.quick else (1000, 10000)
+        steps.append(("memory", lambda: run_memory(options, sizes)))
     for part in parts:
         if part in MODULE_BENCHES:
             steps.append((part, lambda part=part: (run_module(part, args.quick), {})))
-    if args.profile:
+    if args.profile or "profile" in parts:
         from bench.profile_crawl import profile_crawl
 
         steps.append(("profile", lambda: ([], profile_crawl(options))))
