@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import logging
 import os
 import platform
@@ -100,8 +101,8 @@ def run_module(part: str, quick: bool) -> list[Row]:
             return []
         raise
     run = getattr(module, "run", None)
-    if not callable(run):
-        print(f"skipped {part}: {name} has no run(quick=...)", file=sys.stderr)
+    if not callable(run) or "quick" not in inspect.signature(run).parameters:
+        print(f"skipped {part}: {name} has no run(quick: bool = False)", file=sys.stderr)
         return []
     return [check_row(r) for r in run(quick=quick)]
 
