@@ -26,14 +26,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import insert, text  # noqa: E402
+from sqlalchemy import insert, text
 
-from pipelines import search  # noqa: E402
-from pipelines.db import open_engine  # noqa: E402
-from pipelines.models import Article  # noqa: E402
-from pipelines.query import search_articles  # noqa: E402
-from pipelines.records import content_hash  # noqa: E402
-from pipelines.store import ArticleStore, StoreItem  # noqa: E402
+from pipelines import search
+from pipelines.db import open_engine
+from pipelines.models import Article
+from pipelines.query import search_articles
+from pipelines.store import ArticleStore, StoreItem
 
 COMMON = [
     bytes([lead, trail]).decode("gb2312")
@@ -156,7 +155,9 @@ def search_cases(total: int) -> list[tuple[str, dict[str, Any]]]:
         for i in range(at, len(sample))
         if all(c in COMMON for c in sample[i : i + 2])
     )
-    since = (datetime(2020, 1, 1, tzinfo=UTC) + timedelta(minutes=37 * total // 2)).date().isoformat()
+    since = (
+        (datetime(2020, 1, 1, tzinfo=UTC) + timedelta(minutes=37 * total // 2)).date().isoformat()
+    )
     return [
         ("2-char 厚街", {"text": "厚街"}),
         (f"2-char random {random2}", {"text": random2}),
@@ -169,7 +170,9 @@ def search_cases(total: int) -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
-def run(name: str, url: str, bare_url: str, bare_index_url: str, total: int, size: int, runs: int) -> list[tuple[str, str, str]]:
+def run(
+    name: str, url: str, bare_url: str, bare_index_url: str, total: int, size: int, runs: int
+) -> list[tuple[str, str, str]]:
     rows: list[tuple[str, str, str]] = []
     bare = bench_bare(bare_url, total, size, with_index=False)
     rows.append((name, "bare Core insert, articles only", f"{bare:,.0f} rows/s"))
@@ -182,12 +185,18 @@ def run(name: str, url: str, bare_url: str, bare_index_url: str, total: int, siz
     engine = open_engine(url)
     for label, kwargs in search_cases(total):
         median, p95, hits = latency(engine, runs, limit=50, **kwargs)
-        rows.append((name, f"search {label}", f"median {median:.1f} ms, p95 {p95:.1f} ms ({hits} shown)"))
+        rows.append(
+            (name, f"search {label}", f"median {median:.1f} ms, p95 {p95:.1f} ms ({hits} shown)")
+        )
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
-            size_bytes = conn.execute(text("SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c "
-                                           "JOIN pg_namespace n ON n.oid = c.relnamespace "
-                                           "WHERE n.nspname = current_schema()")).scalar()
+            size_bytes = conn.execute(
+                text(
+                    "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c "
+                    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname = current_schema()"
+                )
+            ).scalar()
             rows.append((name, "database size", f"{(size_bytes or 0) / 2**20:,.0f} MiB"))
     engine.dispose()
     return rows
@@ -198,7 +207,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100_000, help="articles to generate")
     parser.add_argument("--batch", type=int, default=500, help="articles per store_articles call")
     parser.add_argument("--runs", type=int, default=30, help="repetitions per search case")
-    parser.add_argument("--pg", action="store_true", help="also run on PostgreSQL (CHINAREPORT_TEST_PG)")
+    parser.add_argument(
+        "--pg", action="store_true", help="also run on PostgreSQL (CHINAREPORT_TEST_PG)"
+    )
     parser.add_argument("--no-sqlite", action="store_true")
     args = parser.parse_args()
     results: list[tuple[str, str, str]] = []

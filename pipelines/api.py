@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy.engine import Engine
 
@@ -57,7 +57,9 @@ class Archive:
         """Counts by channel and source, crawl runs, fetch errors."""
         return query.stats(self.engine)
 
-    def export(self, path: str | Path, fmt: str = "jsonl", text: str | None = None, **filters: Any) -> int:
+    def export(
+        self, path: str | Path, fmt: str = "jsonl", text: str | None = None, **filters: Any
+    ) -> int:
         """Write matching records to a jsonl/csv/parquet file; returns the count."""
         return export_records(query.iter_articles(self.engine, text, **filters), path, fmt)
 
@@ -65,7 +67,7 @@ class Archive:
         """Release the database connections."""
         self.engine.dispose()
 
-    def __enter__(self) -> Archive:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

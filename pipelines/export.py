@@ -33,7 +33,9 @@ PARQUET_BATCH = 2000
 def export_records(records: Iterable[dict[str, Any]], path: str | Path, fmt: str) -> int:
     """Write records to ``path`` in ``fmt``; returns how many were written."""
     if fmt not in EXPORT_FORMATS:
-        raise StoreError(f"unknown export format {fmt!r}: choose one of {', '.join(EXPORT_FORMATS)}")
+        raise StoreError(
+            f"unknown export format {fmt!r}: choose one of {', '.join(EXPORT_FORMATS)}"
+        )
     target = Path(path)
     if fmt == "parquet":
         return _parquet(records, target)  # checks pyarrow before touching the file

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Table, insert, select, tuple_
+from sqlalchemy import insert, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.dml import Insert
@@ -41,7 +41,7 @@ class NameCache:
         return self._ids.get(key, self._pending.get(key))
 
     @staticmethod
-    def insert_ignoring(conn: Connection, table: Table, keys: list[str]) -> Insert:
+    def insert_ignoring(conn: Connection, table: Any, keys: list[str]) -> Insert:
         """INSERT that skips rows whose unique ``keys`` already exist (both databases)."""
         if conn.dialect.name == "postgresql":
             return postgresql.insert(table).on_conflict_do_nothing(index_elements=keys)
@@ -49,7 +49,9 @@ class NameCache:
             return sqlite.insert(table).on_conflict_do_nothing(index_elements=keys)
         return insert(table)
 
-    def _ensure(self, conn: Connection, kind: str, table: Any, cols: list[str], keys: Iterable[Any]) -> None:
+    def _ensure(
+        self, conn: Connection, kind: str, table: Any, cols: list[str], keys: Iterable[Any]
+    ) -> None:
         wanted = [k for k in dict.fromkeys(keys) if self._get((kind, k)) is None]
         if not wanted:
             return

@@ -76,7 +76,13 @@ def _text_match(conn: Connection, query: str) -> tuple[ColumnElement[bool], Colu
     words = query.split()
     if not terms or search.needs_scan(terms):
         # A lone Han character has no bigram: scan, slowly but correctly.
-        matches = and_(*(Article.title.contains(w, autoescape=True) | Article.body.contains(w, autoescape=True) for w in words))
+        matches = and_(
+            *(
+                Article.title.contains(w, autoescape=True)
+                | Article.body.contains(w, autoescape=True)
+                for w in words
+            )
+        )
         title_hit = and_(*(Article.title.contains(w, autoescape=True) for w in words))
         return matches, title_hit
     if conn.dialect.name == "sqlite":
@@ -159,8 +165,15 @@ def search_articles(
     """Articles matching every given filter, as records with ``id``: title hits first, then newest."""
     with read_transaction(engine) as conn:
         stmt, order = _statement(
-            conn, text, author=author, editor=editor, source=source, channel=channel,
-            since=since, until=until, status=status,
+            conn,
+            text,
+            author=author,
+            editor=editor,
+            source=source,
+            channel=channel,
+            since=since,
+            until=until,
+            status=status,
         )
         stmt = stmt.order_by(*order).offset(max(offset, 0))
         if limit is not None:
@@ -169,7 +182,9 @@ def search_articles(
         return load_records(conn, rows)
 
 
-def iter_articles(engine: Engine, text: str | None = None, *, batch_size: int = 500, **filters: Any) -> Iterator[dict[str, Any]]:
+def iter_articles(
+    engine: Engine, text: str | None = None, *, batch_size: int = 500, **filters: Any
+) -> Iterator[dict[str, Any]]:
     """Every matching article in id order, read in batches (for exports of any size)."""
     last_id = 0
     while True:
@@ -215,7 +230,11 @@ def get_article(engine: Engine, id_or_url: int | str) -> dict[str, Any] | None:
         fetch = conn.execute(
             select(Fetch.__table__)
             .where(Fetch.canonical_url == record["canonical_url"], Fetch.warc_filename.is_not(None))
-            .order_by((Fetch.warc_record_type == "response").desc(), Fetch.fetched_at.desc(), Fetch.id.desc())
+            .order_by(
+                (Fetch.warc_record_type == "response").desc(),
+                Fetch.fetched_at.desc(),
+                Fetch.id.desc(),
+            )
             .limit(1)
         ).first()
         record["warc"] = None
@@ -259,7 +278,9 @@ def article_versions(engine: Engine, article_id: int) -> list[dict[str, Any]]:
 def stats(engine: Engine, *, runs: int = 10) -> dict[str, Any]:
     """Counts for ``chinareport stats``: articles by status, channel and source; runs; fetch errors."""
     with read_transaction(engine) as conn:
-        by_status = dict(conn.execute(select(Article.status, func.count()).group_by(Article.status)).all())
+        by_status = dict(
+            conn.execute(select(Article.status, func.count()).group_by(Article.status)).all()
+        )
         by_channel = [
             {"site": site, "channel": name, "articles": count}
             for site, name, count in conn.execute(

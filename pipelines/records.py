@@ -119,7 +119,9 @@ def to_record(row: Row[Any], people: dict[str, list[str]], *, full: bool = False
     return record
 
 
-def load_records(conn: Connection, rows: Sequence[Row[Any]], *, full: bool = False) -> list[dict[str, Any]]:
+def load_records(
+    conn: Connection, rows: Sequence[Row[Any]], *, full: bool = False
+) -> list[dict[str, Any]]:
     """Records for article rows from ``article_select()``, in the same order."""
     people = people_of(conn, [row.id for row in rows])
     return [to_record(row, people[row.id], full=full) for row in rows]

@@ -125,7 +125,9 @@ class ArticleStore:
         last_modified: str | None = None,
     ) -> int:
         """Record one fetch (with its WARC locator, or its error); returns the fetch id."""
-        row = _fetch_row(run_id, url, status, error, error_kind, warc, fetched_at, etag, last_modified)
+        row = _fetch_row(
+            run_id, url, status, error, error_kind, warc, fetched_at, etag, last_modified
+        )
         with write_transaction(self.engine) as conn:
             return int(conn.execute(insert(Fetch).values(**row).returning(Fetch.id)).scalar_one())
 
@@ -171,9 +173,10 @@ class ArticleStore:
         """Whether an article is stored under this URL's canonical form."""
         key = canonical_url(url)
         with self.engine.connect() as conn:
-            return conn.execute(
-                select(Article.id).where(Article.canonical_url == key)
-            ).first() is not None
+            return (
+                conn.execute(select(Article.id).where(Article.canonical_url == key)).first()
+                is not None
+            )
 
     # -- articles -------------------------------------------------------------------------
 
@@ -271,7 +274,9 @@ class ArticleStore:
                 existing[row.canonical_url] = row
         for prep in part:
             if prep.canonical not in outcome:
-                outcome[prep.canonical] = self._update_existing(conn, prep, existing[prep.canonical])
+                outcome[prep.canonical] = self._update_existing(
+                    conn, prep, existing[prep.canonical]
+                )
         return [outcome[p.canonical] for p in part]
 
     def _article_values(self, conn: Connection, prep: _Prepared) -> dict[str, Any]:
@@ -294,7 +299,9 @@ class ArticleStore:
             "page_count": prep.item.page_count,
             "content_hash": prep.hash,
             "site_id": site_id,
-            "channel_id": self.names.channel(conn, site_id, channel) if channel and site_id else None,
+            "channel_id": self.names.channel(conn, site_id, channel)
+            if channel and site_id
+            else None,
             "source_id": self.names.source(conn, source) if source else None,
         }
 
@@ -303,7 +310,9 @@ class ArticleStore:
         for prep in fresh:
             values = self._article_values(conn, prep)
             seen = prep.item.fetched_at
-            values.update(canonical_url=prep.canonical, first_seen=seen, last_seen=seen, last_changed=seen)
+            values.update(
+                canonical_url=prep.canonical, first_seen=seen, last_seen=seen, last_changed=seen
+            )
             rows.append(values)
         self.names.people(conn, [n for p in fresh for n in _names(p.item.record)])
         stmt = self.names.insert_ignoring(conn, Article.__table__, ["canonical_url"])
@@ -315,7 +324,10 @@ class ArticleStore:
         self._write_people(conn, [(ids[p.canonical], p.item.record) for p in done])
         search.index_rows(
             conn,
-            [(ids[p.canonical], p.item.record.get("title"), p.item.record.get("body")) for p in done],
+            [
+                (ids[p.canonical], p.item.record.get("title"), p.item.record.get("body"))
+                for p in done
+            ],
         )
         return ids
 
@@ -341,7 +353,9 @@ class ArticleStore:
             )
             return CHANGED
         previous = self._snapshot(conn, current.id)
-        self._add_version(conn, current.id, previous, current.content_hash, current.last_changed, seen)
+        self._add_version(
+            conn, current.id, previous, current.content_hash, current.last_changed, seen
+        )
         values = self._article_values(conn, prep)
         self.names.people(conn, _names(prep.item.record))
         values.update(first_seen=first_seen, last_seen=last_seen, last_changed=seen)
@@ -349,7 +363,9 @@ class ArticleStore:
         conn.execute(delete(ArticlePerson).where(ArticlePerson.article_id == current.id))
         self._write_people(conn, [(current.id, prep.item.record)])
         search.unindex_rows(conn, [(current.id, current.title, current.body)])
-        search.index_rows(conn, [(current.id, prep.item.record.get("title"), prep.item.record.get("body"))])
+        search.index_rows(
+            conn, [(current.id, prep.item.record.get("title"), prep.item.record.get("body"))]
+        )
         return CHANGED
 
     def _snapshot(self, conn: Connection, article_id: int) -> dict[str, Any]:

@@ -93,7 +93,9 @@ def test_previous_schema_upgrades_in_place(db_url: str, caplog: pytest.LogCaptur
     fill_previous_schema(db_url)
     with caplog.at_level(logging.WARNING, logger="pipelines.db"):
         engine = open_engine(db_url)
-    assert f"upgrading the article database schema from {PREVIOUS} to {head_revision()}" in caplog.text
+    assert (
+        f"upgrading the article database schema from {PREVIOUS} to {head_revision()}" in caplog.text
+    )
     with engine.connect() as conn:
         assert current_revision(conn) == head_revision()
         assert conn.execute(select(func.count()).select_from(ArticlePerson)).scalar_one() == 2

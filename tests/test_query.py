@@ -17,17 +17,62 @@ SEEN = datetime(2024, 3, 1, tzinfo=UTC)
 
 # (n, title, published, channel, source, authors, editors, body, status)
 ROWS = [
-    (1, "东莞厚街重点发力", "2024-02-26T11:33:41+08:00", "乡村", "中国报道", ["黄楚芳"], ["陈伟赞"],
-     "厚街镇推进高质量发展。", "ok"),
-    (2, "乡村振兴新路径", "2024-02-27T09:00:00+08:00", "乡村", "新华社", ["张三", "李四"], ["王五"],
-     "东莞厚街的村民说,高质量发展带来了变化。", "ok"),
-    (3, "高质量发展的厚街答卷", "2024-01-05", "经济", "中国报道", ["李四"], [],
-     "全文讨论产业升级。", "ok"),
-    (4, "城市更新", "2024-03-10T20:15:00+08:00", "城市", "人民网", ["赵六"], ["陈伟赞"],
-     "高质量 发展被空格隔开,不应匹配;厚 街也不应匹配。", "partial"),
+    (
+        1,
+        "东莞厚街重点发力",
+        "2024-02-26T11:33:41+08:00",
+        "乡村",
+        "中国报道",
+        ["黄楚芳"],
+        ["陈伟赞"],
+        "厚街镇推进高质量发展。",
+        "ok",
+    ),
+    (
+        2,
+        "乡村振兴新路径",
+        "2024-02-27T09:00:00+08:00",
+        "乡村",
+        "新华社",
+        ["张三", "李四"],
+        ["王五"],
+        "东莞厚街的村民说,高质量发展带来了变化。",
+        "ok",
+    ),
+    (
+        3,
+        "高质量发展的厚街答卷",
+        "2024-01-05",
+        "经济",
+        "中国报道",
+        ["李四"],
+        [],
+        "全文讨论产业升级。",
+        "ok",
+    ),
+    (
+        4,
+        "城市更新",
+        "2024-03-10T20:15:00+08:00",
+        "城市",
+        "人民网",
+        ["赵六"],
+        ["陈伟赞"],
+        "高质量 发展被空格隔开,不应匹配;厚 街也不应匹配。",
+        "partial",
+    ),
     (5, "关于我们", None, None, None, [], [], "厚街 关于我们页面", "not_article"),
-    (6, "特殊字符 100%_done '; DROP TABLE articles; --", "2023-12-31T23:59:00+08:00", "经济",
-     "100% 来源_x", ["O'Brien"], [], "厚街 percent % underscore _ 内容", "ok"),
+    (
+        6,
+        "特殊字符 100%_done '; DROP TABLE articles; --",
+        "2023-12-31T23:59:00+08:00",
+        "经济",
+        "100% 来源_x",
+        ["O'Brien"],
+        [],
+        "厚街 percent % underscore _ 内容",
+        "ok",
+    ),
 ]
 
 
@@ -93,7 +138,9 @@ def test_filters(engine: Any) -> None:
     assert titles(search_articles(engine, channel="乡村")) == [2, 1]
     assert titles(search_articles(engine, since="2024-02-27")) == [4, 2]
     assert titles(search_articles(engine, until="2024-01-05")) == [3, 6]
-    assert titles(search_articles(engine, since="2024-02-26T12:00:00+08:00", until="2024-02-27")) == [2]
+    assert titles(
+        search_articles(engine, since="2024-02-26T12:00:00+08:00", until="2024-02-27")
+    ) == [2]
     assert titles(search_articles(engine, status="partial")) == [4]
     assert titles(search_articles(engine, status="not_article")) == [5]
     assert titles(search_articles(engine, "厚街", channel="乡村", author="黄楚芳")) == [1]
@@ -109,12 +156,24 @@ def test_default_listing_hides_non_articles_and_renders_dates(engine: Any) -> No
     assert by_n[4]["missing"] == ["images"]
     assert by_n[2]["authors"] == ["张三", "李四"]
     assert set(by_n[1]) == {
-        "id", "url", "title", "published", "source", "authors", "editors", "channel",
-        "body", "images", "status", "parser_version",
+        "id",
+        "url",
+        "title",
+        "published",
+        "source",
+        "authors",
+        "editors",
+        "channel",
+        "body",
+        "images",
+        "status",
+        "parser_version",
     }
 
 
-@pytest.mark.parametrize("hostile", ["'; DROP TABLE articles; --", "%", "_", "100%", "来源_x", "O'Brien"])
+@pytest.mark.parametrize(
+    "hostile", ["'; DROP TABLE articles; --", "%", "_", "100%", "来源_x", "O'Brien"]
+)
 def test_every_filter_is_a_bound_parameter(engine: Any, hostile: str) -> None:
     for key in ("author", "editor", "source", "channel"):
         found = search_articles(engine, **{key: hostile})
@@ -148,17 +207,23 @@ def test_get_article_by_id_and_url(engine: Any) -> None:
 def test_stats_counts(engine: Any) -> None:
     store = ArticleStore(engine)
     run = store.start_run({"demo": True})
-    store.record_fetch(run, "http://www.chinareports.org.cn/x", status=None, error="timeout", error_kind="timeout")
+    store.record_fetch(
+        run, "http://www.chinareports.org.cn/x", status=None, error="timeout", error_kind="timeout"
+    )
     store.record_fetch(run, "http://www.chinareports.org.cn/y", status=404)
     store.finish_run(run, {"pages": 2}, "finished")
     result = stats(engine)
     assert result["articles"] == 6
     assert result["by_status"] == {"ok": 4, "partial": 1, "not_article": 1}
-    assert {"site": "www.chinareports.org.cn", "channel": "乡村", "articles": 2} in result["by_channel"]
+    assert {"site": "www.chinareports.org.cn", "channel": "乡村", "articles": 2} in result[
+        "by_channel"
+    ]
     assert {"source": "中国报道", "articles": 2} in result["by_source"]
     assert result["fetch_errors"] == {"timeout": 1}
     assert result["http_errors"] == {"404": 1}
-    assert result["runs"][0]["outcome"] == "finished" and result["runs"][0]["counts"] == {"pages": 2}
+    assert result["runs"][0]["outcome"] == "finished" and result["runs"][0]["counts"] == {
+        "pages": 2
+    }
 
 
 @pytest.mark.postgres
@@ -170,8 +235,19 @@ def test_same_results_on_both_databases(sqlite_url: str, pg_url: str) -> None:
     for n in range(300):
         body = "".join(rng.choice(filler) for _ in range(200)) + rng.choice(words)
         title = rng.choice(words) + "".join(rng.choice(filler) for _ in range(8))
-        rec = record((n, title, f"2024-01-{1 + n % 28:02d}T10:{n % 60:02d}:00+08:00", "乡村",
-                      "中国报道", ["张三"], [], body, "ok"))
+        rec = record(
+            (
+                n,
+                title,
+                f"2024-01-{1 + n % 28:02d}T10:{n % 60:02d}:00+08:00",
+                "乡村",
+                "中国报道",
+                ["张三"],
+                [],
+                body,
+                "ok",
+            )
+        )
         items.append(StoreItem(rec, SEEN))
     engines = [open_engine(sqlite_url), open_engine(pg_url)]
     for engine in engines:

@@ -43,7 +43,7 @@ def data_dir(tmp_path: Path) -> Path:
     ArticleStore(engine).store_articles(
         [
             StoreItem(make(1, "东莞厚街重点发力", "厚街镇推进高质量发展。\n第二段"), SEEN),
-            StoreItem(make(2, "乡村振兴", "村民说,\"引号\",逗号"), SEEN),
+            StoreItem(make(2, "乡村振兴", '村民说,"引号",逗号'), SEEN),
             StoreItem(make(3, "城市更新", "高质量发展", channel="城市"), SEEN),
         ]
     )
@@ -66,15 +66,35 @@ def test_query_jsonl_has_design_keys(data_dir: Path) -> None:
 
 
 def test_query_filters_and_paging(data_dir: Path) -> None:
-    result = run("query", "--channel", "乡村", "--limit", "1", "--offset", "1", "--format", "json",
-                 "--data-dir", str(data_dir))
+    result = run(
+        "query",
+        "--channel",
+        "乡村",
+        "--limit",
+        "1",
+        "--offset",
+        "1",
+        "--format",
+        "json",
+        "--data-dir",
+        str(data_dir),
+    )
     assert result.exit_code == 0, result.output
     assert [r["title"] for r in json.loads(result.output)] == ["东莞厚街重点发力"]
     table = run("query", "厚街", "--format", "csv", "--data-dir", str(data_dir))
     assert table.exit_code == 0, table.output
     rows = list(csv.DictReader(table.output.splitlines()))
     assert [r["title"] for r in rows] == ["东莞厚街重点发力"]
-    assert list(rows[0]) == ["id", "published", "title", "authors", "editors", "source", "channel", "url"]
+    assert list(rows[0]) == [
+        "id",
+        "published",
+        "title",
+        "authors",
+        "editors",
+        "source",
+        "channel",
+        "url",
+    ]
 
 
 def test_query_bad_date_is_one_line(data_dir: Path) -> None:
@@ -87,7 +107,9 @@ def test_query_bad_date_is_one_line(data_dir: Path) -> None:
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
 def test_export_round_trips(data_dir: Path, fmt: str) -> None:
     out = data_dir / f"out.{fmt}"
-    result = run("export", "--format", fmt, "-o", str(out), "--channel", "乡村", "--data-dir", str(data_dir))
+    result = run(
+        "export", "--format", fmt, "-o", str(out), "--channel", "乡村", "--data-dir", str(data_dir)
+    )
     assert result.exit_code == 0, result.output
     if fmt == "jsonl":
         rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
@@ -104,10 +126,12 @@ def test_export_round_trips(data_dir: Path, fmt: str) -> None:
     assert [r["title"] for r in rows] == ["东莞厚街重点发力", "乡村振兴"]
     assert rows[0]["authors"] == ["黄楚芳", "张三"]
     assert rows[0]["images"] == [{"src": "http://x.cn/1.jpg", "caption": "厚街,夜景"}]
-    assert rows[1]["body"] == "村民说,\"引号\",逗号"
+    assert rows[1]["body"] == '村民说,"引号",逗号'
 
 
-def test_parquet_without_pyarrow_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_parquet_without_pyarrow_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Simulate the missing optional dependency (pyarrow is third-party, not our code).
     import sys
 
@@ -122,7 +146,9 @@ def test_stats_and_db_upgrade(data_dir: Path) -> None:
     assert result.exit_code == 0, result.output
     counts = json.loads(result.output)
     assert counts["articles"] == 3
-    assert {"site": "www.chinareports.org.cn", "channel": "乡村", "articles": 2} in counts["by_channel"]
+    assert {"site": "www.chinareports.org.cn", "channel": "乡村", "articles": 2} in counts[
+        "by_channel"
+    ]
     text = run("stats", "--data-dir", str(data_dir))
     assert text.exit_code == 0 and "articles: 3" in text.output
     upgrade = run("db", "upgrade", "--data-dir", str(data_dir))

@@ -149,7 +149,10 @@ def test_runs_fetches_and_last_capture(store: ArticleStore) -> None:
     store.record_fetch(run, url, status=200, warc=warc, fetched_at=T0, etag='"x"')
     store.record_fetch(run, url + "x", status=None, error="DNS lookup failed", error_kind="dns")
     store.record_fetch(
-        run, url, status=200, fetched_at=T0 + timedelta(hours=1),
+        run,
+        url,
+        status=200,
+        fetched_at=T0 + timedelta(hours=1),
         warc=dict(warc, record_type="revisit", offset=9999),
     )
     assert store.last_capture(url) == ("sha1:ABCDEF", url, "2024-03-01T08:00:00.000000Z")

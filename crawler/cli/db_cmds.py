@@ -24,7 +24,9 @@ def filter_options(func: F) -> F:
     @click.option("--editor", help="Articles edited by this editor (exact name).")
     @click.option("--source", help="Articles from this source (来源).")
     @click.option("--channel", help="Articles in this channel (栏目).")
-    @click.option("--since", metavar="DATE", help="Published on or after DATE (YYYY-MM-DD, Beijing time).")
+    @click.option(
+        "--since", metavar="DATE", help="Published on or after DATE (YYYY-MM-DD, Beijing time)."
+    )
     @click.option("--until", metavar="DATE", help="Published on or before DATE (inclusive).")
     @click.option(
         "--status",
@@ -78,7 +80,14 @@ def query_command(
     show_default=True,
     help="File format (parquet needs the parquet extra).",
 )
-@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False), help="File to write.")
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="File to write.",
+)
 @storage_options
 def export_command(
     text: str | None, filters: dict[str, Any], fmt: str, output: str, paths: Paths
@@ -99,7 +108,9 @@ def export_command(
 
 
 @click.command("stats")
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True
+)
 @storage_options
 def stats_command(fmt: str, paths: Paths) -> None:
     """Counts: articles by channel and source, crawl runs, fetch errors."""

@@ -79,7 +79,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["channel_id"], ["channels.id"], name="fk_articles_channel_id_channels"
         ),
-        sa.ForeignKeyConstraint(["source_id"], ["sources.id"], name="fk_articles_source_id_sources"),
+        sa.ForeignKeyConstraint(
+            ["source_id"], ["sources.id"], name="fk_articles_source_id_sources"
+        ),
     )
     op.create_index("ix_articles_published", "articles", ["published"])
     op.create_index("ix_articles_site_id", "articles", ["site_id"])

@@ -27,9 +27,7 @@ def upgrade() -> None:
     last_id = 0
     while True:
         rows = conn.execute(
-            sa.text(
-                "SELECT id, title, body FROM articles WHERE id > :last ORDER BY id LIMIT :n"
-            ),
+            sa.text("SELECT id, title, body FROM articles WHERE id > :last ORDER BY id LIMIT :n"),
             {"last": last_id, "n": BATCH},
         ).all()
         if not rows:
