@@ -139,6 +139,13 @@ def _iter_stream(
             )
             offset = base_offset + start + length
             yield replace(response, locator=locator)
+        # warcio stops quietly at a gzip member cut short: the records must cover the file.
+        size = stream.seek(0, os.SEEK_END)
+        if offset - base_offset < size:
+            raise ArchiveError(
+                f"{display} at offset {offset}: truncated or damaged record "
+                f"({size - (offset - base_offset)} bytes after the last complete record)"
+            )
     except ArchiveError:
         raise
     except Exception as exc:  # warcio fails on damaged input with assorted exception types

@@ -345,8 +345,9 @@ class ArticleStore:
             if moves:
                 conn.execute(update(Article).where(Article.id == current.id).values(**moves))
             return UNCHANGED
-        if seen < current.last_changed:
-            # An older state (re-parse of an earlier capture): history, not the current state.
+        if seen < current.last_seen:
+            # An older capture (re-parse of an earlier WARC record): history, not the current
+            # state. A re-parse of the latest capture (seen == last_seen) replaces it.
             self._add_version(conn, current.id, prep.item.record, prep.hash, seen, seen)
             conn.execute(
                 update(Article).where(Article.id == current.id).values(first_seen=first_seen)

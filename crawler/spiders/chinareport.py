@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,6 +25,15 @@ from crawler.session import utcnow
 
 
 _CONTINUATION = re.compile(r"_(?:[2-9]|[1-9]\d+)\.s?html?$")
+
+
+def capture_time(response: Response) -> datetime:
+    """When the page was fetched: its WARC record's date, the same value a re-parse sees."""
+    warc = response.meta.get("warc") or {}
+    try:
+        return datetime.fromisoformat(str(warc["warc_date"]).replace("Z", "+00:00"))
+    except (KeyError, ValueError):
+        return utcnow()
 
 
 def _headers(response: Response) -> dict[str, str]:
@@ -73,9 +83,9 @@ class ChinareportSpider(Spider):
             self.crawler.stats.inc_value("chinareport/pages/continuation")
         elif article.next_pages:
             self.continuation_pages.update(article.next_pages)
-            yield self._next_page_request(article, article.next_pages, [])
+            yield self._next_page_request(article, article.next_pages, [], capture_time(response))
         else:
-            yield ArticleItem(article=article, fetched_at=utcnow())
+            yield ArticleItem(article=article, fetched_at=capture_time(response))
         yield from self._follow(response, article)
 
     def _looks_like_continuation(self, article: Article) -> bool:
@@ -93,7 +103,7 @@ class ChinareportSpider(Spider):
             yield Request(url, callback=self.parse)
 
     def _next_page_request(self, first: Article, remaining: list[str],
-                           collected: list[Article]) -> Request:
+                           collected: list[Article], fetched_at: datetime) -> Request:
         url, rest = remaining[0], remaining[1:]
         self.seen.add(url)
         return Request(
@@ -102,22 +112,23 @@ class ChinareportSpider(Spider):
             errback=self.continuation_failed,
             priority=10,
             dont_filter=True,  # page 1 must get its pages even if a listing linked one
-            cb_kwargs={"first": first, "remaining": rest, "collected": collected},
+            cb_kwargs={"first": first, "remaining": rest, "collected": collected,
+                       "fetched_at": fetched_at},
         )
 
     def parse_continuation(self, response: Response, first: Article, remaining: list[str],
-                           collected: list[Article]) -> Iterator[Any]:
+                           collected: list[Article], fetched_at: datetime) -> Iterator[Any]:
         """Collect page 2..n of a multi-page article; store the merged record after the last."""
         if isinstance(response, TextResponse):
             collected = [*collected, parse_page(response.body, response.url, _headers(response))]
         if remaining:
-            yield self._next_page_request(first, remaining, collected)
+            yield self._next_page_request(first, remaining, collected, fetched_at)
         else:
-            yield ArticleItem(article=merge_pages(first, collected), fetched_at=utcnow())
+            yield ArticleItem(article=merge_pages(first, collected), fetched_at=fetched_at)
 
     def continuation_failed(self, failure: Failure) -> Iterator[Any]:
         """A missing page 2..n still leaves the pages that did arrive stored."""
         kwargs = failure.request.cb_kwargs  # type: ignore[attr-defined]
         self.logger.warning("page of a multi-page article failed: %s", failure.value)
         yield ArticleItem(article=merge_pages(kwargs["first"], kwargs["collected"]),
-                          fetched_at=utcnow())
+                          fetched_at=kwargs["fetched_at"])
