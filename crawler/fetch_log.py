@@ -15,6 +15,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 
+from crawler.incomplete import TRUNCATED_LENGTH, size_limit, truncation
 from crawler.session import CrawlSession, utcnow
 from crawler.store_writer import FetchRow
 
@@ -22,6 +23,13 @@ logger = logging.getLogger(__name__)
 
 # Exception class names -> the error kinds the summary and the fetches table use.
 ERROR_KINDS = {
+    # Scrapy 2.13+ wraps Twisted's errors in its own classes.
+    "DownloadTimeoutError": "timeout",
+    "DownloadConnectionRefusedError": "connection_refused",
+    "CannotResolveHostError": "dns",
+    "DownloadFailedError": "connection_lost",
+    "ResponseDataLossError": "connection_lost",
+    "UnsupportedURLSchemeError": "unsupported_scheme",
     "TimeoutError": "timeout",
     "TCPTimedOutError": "timeout",
     "DNSLookupError": "dns",
@@ -70,11 +78,23 @@ class FetchLogMiddleware:
         return cls(crawler, session)
 
     def process_response(self, request: Request, response: Response) -> Response:
+        kind, error = None, None
+        cut = truncation(request, response)
+        if cut == TRUNCATED_LENGTH:
+            kind = "size_limit"
+            error = f"body over the size limit ({size_limit(request)} B), archived truncated"
+        elif cut is not None:
+            kind = "connection_lost"
+            error = f"connection lost after {len(response.body)} B of the body"
+        if kind:
+            self.crawler.stats.inc_value(f"chinareport/errors/{kind}")
         self.session.add_fetch(
             FetchRow(
                 url=response.url,
                 fetched_at=utcnow(),
                 status=response.status,
+                error=error,
+                error_kind=kind,
                 warc=request.meta.get("warc"),
                 etag=header(response, "ETag"),
                 last_modified=header(response, "Last-Modified"),

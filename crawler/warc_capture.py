@@ -15,6 +15,7 @@ from scrapy.utils.defer import deferred_from_coro
 from archive.errors import ArchiveError
 from archive.recovery import recover_directory
 from archive.writer import WarcLocator, WarcWriter, reason_phrase
+from crawler.incomplete import TRUNCATED_LENGTH, size_limit, truncation
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -83,6 +84,10 @@ class WarcCapture:
         if self.failed or not response.url.startswith(("http://", "https://")):
             return
         url = request.url
+        body = response.body
+        truncated = truncation(request, response)
+        if truncated == TRUNCATED_LENGTH:
+            body = body[: size_limit(request)]  # the last chunk may have crossed the limit
         try:
             locator = self.writer.write_exchange(
                 url=url,
@@ -93,9 +98,9 @@ class WarcCapture:
                 status=response.status,
                 reason=reason_phrase(response.status),
                 response_headers=_pairs(response.headers),
-                body=response.body,
+                body=body,
                 ip_address=str(response.ip_address) if response.ip_address else None,
-                truncated="disconnect" if "dataloss" in response.flags else None,
+                truncated=truncated,
                 revisit_of=self.previous_capture(url),
             )
         except (ArchiveError, OSError) as exc:

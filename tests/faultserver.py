@@ -153,7 +153,7 @@ def _index(h: _Handler, hits: int) -> None:
 
 def _robots(h: _Handler, hits: int) -> None:
     base = h.server.url
-    body = f"User-agent: *\nAllow: /\nSitemap: {base}/sitemap-bomb.xml\nSitemap: {base}/sitemap-xxe.xml\n"
+    body = f"User-agent: *\nDisallow: /private.html\nAllow: /\nSitemap: {base}/sitemap-bomb.xml\nSitemap: {base}/sitemap-xxe.xml\n"
     h.send_bytes(200, body.encode(), "text/plain")
 
 
@@ -186,6 +186,13 @@ def _rate_limited(h: _Handler, hits: int) -> None:
         h.page("限流之后")
 
 
+def _rate_limited_long(h: _Handler, hits: int) -> None:
+    if hits == 1:
+        h.send_bytes(429, b"<html>come back in an hour</html>", "text/html", ("Retry-After", "3600"))
+    else:
+        h.page("限流一小时之后")
+
+
 def _error500(h: _Handler, hits: int) -> None:
     h.send_bytes(500, b"<html>500 Internal Server Error</html>", "text/html")
 
@@ -199,6 +206,11 @@ def _truncated_gzip(h: _Handler, hits: int) -> None:
 
 def _gzip_bomb(h: _Handler, hits: int) -> None:
     h.send_bytes(200, h.server.bomb(), "text/html; charset=utf-8", ("Content-Encoding", "gzip"))
+
+
+def _gzip_bomb_large(h: _Handler, hits: int) -> None:
+    # The same bomb eight times over: bigger on the wire than a small download size limit.
+    h.send_bytes(200, h.server.bomb() * 8, "text/html; charset=utf-8", ("Content-Encoding", "gzip"))
 
 
 def _oversize(h: _Handler, hits: int) -> None:
@@ -278,6 +290,10 @@ def _sitemap_xxe(h: _Handler, hits: int) -> None:
     h.send_bytes(200, body.encode(), "application/xml")
 
 
+def _private(h: _Handler, hits: int) -> None:
+    h.page("robots.txt 不允许的页面")
+
+
 def _chinese(h: _Handler, hits: int) -> None:
     h.page("中文路径的页面")
 
@@ -296,9 +312,11 @@ ROUTES: dict[str, tuple[str, Route]] = {
     "/reset.html": ("connection reset mid-body", _reset),
     "/flaky-503.html": ("503 then 200", _flaky),
     "/rate-limited.html": ("429 with Retry-After", _rate_limited),
+    "/rate-limited-long.html": ("429 asking for an hour", _rate_limited_long),
     "/error-500.html": ("500 forever", _error500),
     "/truncated-gzip.html": ("truncated gzip", _truncated_gzip),
     "/gzip-bomb.html": ("gzip bomb", _gzip_bomb),
+    "/gzip-bomb-large.html": ("gzip bomb larger than the size limit on the wire", _gzip_bomb_large),
     "/oversize.html": ("over the size limit", _oversize),
     "/redirect-loop-a.html": ("redirect loop", _redirect("/redirect-loop-b.html")),
     "/redirect-loop-b.html": ("redirect loop, second hop", _redirect("/redirect-loop-a.html")),
@@ -316,6 +334,7 @@ ROUTES: dict[str, tuple[str, Route]] = {
     "/deep-nesting.html": ("100,000 nested divs", _deep),
     "/sitemap-bomb.xml": ("sitemap entity-expansion bomb", _sitemap_bomb),
     "/sitemap-xxe.xml": ("sitemap with external entities", _sitemap_xxe),
+    "/private.html": ("disallowed by robots.txt", _private),
     CHINESE_PATH: ("Chinese path and query", _chinese),
     "/__hits__": ("hit counts", _hits),
 }
@@ -326,6 +345,9 @@ class FaultHTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
     block_on_close = False
+    # A crawler opens many connections at once; the default backlog of 5 drops SYNs, and
+    # the client's 1 s SYN retransmit then looks like a connect timeout.
+    request_queue_size = 128
 
     def __init__(
         self,
