@@ -54,6 +54,11 @@ DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 RETRY_TIMES = 2
+# A 429/503 with Retry-After is retried after that wait, never longer than this (seconds).
+RETRY_AFTER_MAX = 60
+REDIRECT_MAX_TIMES = 10
+# A cut-off body reaches crawler.incomplete, which archives it truncated and retries it.
+DOWNLOAD_FAIL_ON_DATALOSS = False
 
 # Off unless asked for: a remote-control HTTP server (Scrapy 2.19) and telnet.
 REMOTE_CONTROL_ENABLED = False
@@ -66,6 +71,12 @@ EXTENSIONS = {
 DOWNLOADER_MIDDLEWARES = {
     # Closest to the downloader: sees every attempt, before decompression and retries.
     "crawler.fetch_log.FetchLogMiddleware": 950,
+    # Just after it: keeps the prefix of bodies over DOWNLOAD_MAXSIZE or cut by a reset.
+    "crawler.incomplete.IncompleteResponseMiddleware": 940,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.incomplete.BoundedDecompression": 590,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.retry_after.RetryAfterMiddleware": 550,
 }
 ITEM_PIPELINES = {
     "crawler.item_pipelines.StorePipeline": 300,
