@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import zlib
 from collections.abc import Callable
@@ -14,42 +15,86 @@ from warcio.bufferedreaders import BufferedReader
 logger = logging.getLogger(__name__)
 
 
-def _gunzip(data: bytes) -> bytes:
+# Decoded bodies stop here: a gzip bomb in a WARC must not exhaust memory on re-reading.
+MAX_DECODED = 64 << 20
+
+
+class UnknownEncodingError(Exception):
+    """A Content-Encoding this module cannot undo."""
+
+
+class DecodedTooLargeError(Exception):
+    """A body that decodes to more than the allowed size (a compression bomb)."""
+
+
+def _check(size: int, limit: int) -> None:
+    if size > limit:
+        raise DecodedTooLargeError(f"decodes to more than {limit} bytes")
+
+
+def _zlib_member(decomp: Any, data: bytes, limit: int, out: list[bytes], size: int) -> int:
+    """Feed one zlib stream, never producing more than limit + 1 bytes; return the new size."""
+    chunk = decomp.decompress(data, limit - size + 1)
+    while True:
+        out.append(chunk)
+        size += len(chunk)
+        _check(size, limit)
+        if not decomp.unconsumed_tail or decomp.eof:
+            return size
+        chunk = decomp.decompress(decomp.unconsumed_tail, limit - size + 1)
+
+
+def _gunzip(data: bytes, limit: int = MAX_DECODED) -> bytes:
     # A gzip body may hold several members; zlib stops after the first one.
-    out = []
+    out: list[bytes] = []
+    size = 0
     while data:
         decomp = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        out.append(decomp.decompress(data))
+        size = _zlib_member(decomp, data, limit, out, size)
         if not decomp.eof:
             raise zlib.error("truncated gzip stream")
         data = decomp.unused_data
     return b"".join(out)
 
 
-def _inflate(data: bytes) -> bytes:
+def _inflate(data: bytes, limit: int = MAX_DECODED) -> bytes:
     # "deflate" is meant to be zlib-wrapped, but many servers send raw deflate.
+    out: list[bytes] = []
     try:
-        return zlib.decompress(data)
+        _zlib_member(zlib.decompressobj(), data, limit, out, 0)
     except zlib.error:
-        return zlib.decompress(data, -zlib.MAX_WBITS)
+        out = []
+        _zlib_member(zlib.decompressobj(-zlib.MAX_WBITS), data, limit, out, 0)
+    return b"".join(out)
 
 
-def _unzstd(data: bytes) -> bytes:
-    # decompressobj copes with frames that do not declare their content size.
-    return zstandard.ZstdDecompressor().decompressobj().decompress(data)
+def _unbrotli(data: bytes, limit: int = MAX_DECODED) -> bytes:
+    decomp = brotli.Decompressor()
+    out = [decomp.process(data, output_buffer_limit=limit + 1)]
+    size = len(out[0])
+    _check(size, limit)
+    while not decomp.is_finished() and not decomp.can_accept_more_data():
+        out.append(decomp.process(b"", output_buffer_limit=limit + 1))
+        size += len(out[-1])
+        _check(size, limit)
+    return b"".join(out)
 
 
-DECODERS: dict[str, Callable[[bytes], bytes]] = {
+def _unzstd(data: bytes, limit: int = MAX_DECODED) -> bytes:
+    # A stream reader copes with frames that do not declare their content size.
+    reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data), read_across_frames=True)
+    body = reader.read(limit + 1)
+    _check(len(body), limit)
+    return body
+
+
+DECODERS: dict[str, Callable[[bytes, int], bytes]] = {
     "gzip": _gunzip,
     "x-gzip": _gunzip,
     "deflate": _inflate,
-    "br": brotli.decompress,
+    "br": _unbrotli,
     "zstd": _unzstd,
 }
-
-
-class UnknownEncodingError(Exception):
-    """A Content-Encoding this module cannot undo."""
 
 
 def dechunk(data: bytes) -> bytes:
@@ -72,8 +117,11 @@ def dechunk(data: bytes) -> bytes:
     return b"".join(out)
 
 
-def decode_content(data: bytes, content_encoding: str | None) -> bytes:
-    """Undo every Content-Encoding in the header (last applied first); unknown ones raise."""
+def decode_content(data: bytes, content_encoding: str | None, limit: int = MAX_DECODED) -> bytes:
+    """Undo every Content-Encoding in the header (last applied first); unknown ones raise.
+
+    A body decoding past ``limit`` bytes raises DecodedTooLargeError.
+    """
     if not content_encoding:
         return data
     codings = [c.strip().lower() for c in content_encoding.split(",") if c.strip()]
@@ -83,7 +131,7 @@ def decode_content(data: bytes, content_encoding: str | None) -> bytes:
         decoder = DECODERS.get(coding)
         if decoder is None:
             raise UnknownEncodingError(coding)
-        data = decoder(data)
+        data = decoder(data, limit)
     return data
 
 
