@@ -114,31 +114,48 @@ def parsed_pages(pages: Iterator[PageInput], workers: int) -> Iterator[tuple[str
             yield from future.result()
 
 
-def latest_articles(parsed: Iterable[tuple[str, str, Article]],
-                    report: ReparseReport) -> list[tuple[datetime, Article]]:
-    """The latest capture of each article URL, pages 2..n merged into their page 1."""
-    firsts: dict[str, tuple[str, Article]] = {}
-    continuations: dict[str, tuple[str, Article]] = {}
-    for uri, date, article in parsed:
-        report.pages += 1
-        if article.status == STATUS_NOT_ARTICLE:
-            continue
-        target = continuations if _CONTINUATION.search(uri.split("?", 1)[0]) else firsts
-        if uri not in target or target[uri][0] <= date:
-            target[uri] = (date, article)
-    merged = []
-    for date, article in firsts.values():
-        if article.next_pages:
-            rest = [continuations[u][1] for u in article.next_pages if u in continuations]
-            article = merge_pages(article, rest)
-        merged.append((_parse_warc_date(date), article))
-    merged.sort(key=lambda item: item[0])
-    return merged
+class PageJoiner:
+    """Hold page 1 of a multi-page article until its further pages have been parsed."""
+
+    def __init__(self) -> None:
+        self.waiting: dict[str, tuple[str, Article]] = {}  # page-1 URL -> (date, page 1)
+        self.owner: dict[str, str] = {}  # page 2..n URL -> its page-1 URL
+        self.pages: dict[str, Article] = {}  # page 2..n URL -> parsed page
+
+    def add(self, uri: str, date: str, article: Article) -> list[tuple[str, Article]]:
+        """Take one parsed page; return the articles that are now complete."""
+        if _CONTINUATION.search(uri.split("?", 1)[0]) or uri in self.owner:
+            self.pages[uri] = article
+            first = self.owner.get(uri)
+            return self._complete(first) if first else []
+        if not article.next_pages:
+            return [(date, article)]
+        self.waiting[uri] = (date, article)
+        for page in article.next_pages:
+            self.owner[page] = uri
+        return self._complete(uri)
+
+    def _complete(self, first: str) -> list[tuple[str, Article]]:
+        article = self.waiting[first][1]
+        if any(page not in self.pages for page in article.next_pages):
+            return []
+        return [self._merge(first)]
+
+    def _merge(self, first: str) -> tuple[str, Article]:
+        date, article = self.waiting.pop(first)
+        rest = [self.pages.pop(page) for page in article.next_pages if page in self.pages]
+        for page in article.next_pages:
+            self.owner.pop(page, None)
+        return date, merge_pages(article, rest)
+
+    def leftovers(self) -> list[tuple[str, Article]]:
+        """Articles whose further pages never arrived: stored with the pages there are."""
+        return [self._merge(first) for first in list(self.waiting)]
 
 
 def _parse_warc_date(value: str) -> datetime:
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return datetime.fromisoformat(value)
     except ValueError:
         return datetime.now(UTC)
 
@@ -150,27 +167,90 @@ def changed_fields(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str]
     return [name for name in COMPARED_FIELDS if old.get(name) != new.get(name)]
 
 
+_RANK = {"unchanged": 0, "changed": 1, "new": 2}
+
+
+class _Storer:
+    """Store complete articles in batches, noting outcomes and changed fields."""
+
+    def __init__(self, engine: Any, report: ReparseReport, dry_run: bool) -> None:
+        from pipelines.store import ArticleStore
+
+        self.engine = engine
+        self.store = ArticleStore(engine)
+        self.report = report
+        self.dry_run = dry_run
+        self.batch: list[tuple[str, Article]] = []
+        self.outcome: dict[str, str] = {}  # canonical URL -> strongest outcome seen
+
+    def add(self, items: list[tuple[str, Article]]) -> None:
+        self.batch.extend(items)
+        if len(self.batch) >= 200:
+            self.flush()
+
+    def flush(self) -> None:
+        from pipelines.canonical import canonical_url
+        from pipelines.normalise import normalise_record
+        from pipelines.query import get_article
+        from pipelines.records import content_hash
+        from pipelines.store import StoreItem
+
+        if not self.batch:
+            return
+        batch, self.batch = self.batch, []
+        records = [normalise_record(article.to_record()) for _, article in batch]
+        keys = [canonical_url(record["url"]) for record in records]
+        stored = self._stored_hashes(keys)
+        expected = []
+        for key, record in zip(keys, records, strict=True):
+            old_hash = stored.get(key)
+            if old_hash is None:
+                expected.append("new")
+            elif old_hash == content_hash(record):
+                expected.append("unchanged")
+            else:
+                expected.append("changed")
+                self.report.changed_fields.update(
+                    changed_fields(get_article(self.engine, record["url"]), record)
+                )
+        if self.dry_run:
+            outcomes = expected
+        else:
+            outcomes = self.store.store_articles([
+                StoreItem(record, _parse_warc_date(date), article.charset, article.published_raw,
+                          article.page_count)
+                for record, (date, article) in zip(records, batch, strict=True)
+            ])
+        for key, outcome in zip(keys, outcomes, strict=True):
+            if _RANK[outcome] > _RANK.get(self.outcome.get(key, "unchanged"), -1) or \
+                    key not in self.outcome:
+                self.outcome[key] = outcome
+
+    def _stored_hashes(self, keys: list[str]) -> dict[str, str]:
+        from sqlalchemy import select
+
+        from pipelines.models import Article as ArticleRow
+
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(ArticleRow.canonical_url, ArticleRow.content_hash)
+                .where(ArticleRow.canonical_url.in_(keys))
+            )
+            return {row.canonical_url: row.content_hash for row in rows}
+
+
 def reparse(paths: list[Path], engine: Any, *, workers: int | None = None, dry_run: bool = False,
             progress: Callable[[int], None] = lambda n: None) -> ReparseReport:
     """Rebuild article records from ``paths`` into the database behind ``engine``."""
-    from pipelines.normalise import normalise_record
-    from pipelines.query import get_article
-    from pipelines.store import ArticleStore
-
     report = ReparseReport()
-    store = ArticleStore(engine)
+    joiner = PageJoiner()
+    storer = _Storer(engine, report, dry_run)
     pages = _page_inputs(paths, report, progress)
-    articles = latest_articles(parsed_pages(pages, workers or os.cpu_count() or 1), report)
-    for fetched_at, article in articles:
-        record = normalise_record(article.to_record())
-        existing = get_article(engine, article.url)
-        diff = changed_fields(existing, record)
-        report.changed_fields.update(diff)
-        if dry_run:
-            outcome = "new" if existing is None else ("changed" if diff else "unchanged")
-        else:
-            outcome = store.store_article(record, fetched_at=fetched_at, charset=article.charset,
-                                          published_raw=article.published_raw,
-                                          page_count=article.page_count)
-        report.outcomes[outcome] += 1
+    for uri, date, article in parsed_pages(pages, workers or os.cpu_count() or 1):
+        report.pages += 1
+        if article.status != STATUS_NOT_ARTICLE:
+            storer.add(joiner.add(uri, date, article))
+    storer.add(joiner.leftovers())
+    storer.flush()
+    report.outcomes.update(storer.outcome.values())
     return report
