@@ -13,11 +13,19 @@ from .patterns import (
     BREADCRUMB_SPLIT_RE,
     HEADING_TAGS,
     PRIMARY_EDITOR_LABELS,
+    SOURCE_SUFFIX_RE,
     TITLE_HINT_RE,
     TITLE_SEPARATORS_RE,
     UNKNOWN_PEOPLE,
 )
-from .people import byline_line_authors, lead_authors, split_names, trailing_authors
+from .people import (
+    byline_authors,
+    byline_line_authors,
+    lead_authors,
+    split_names,
+    trailing_authors,
+    without_units,
+)
 from .tree import Document, Line
 
 META_DATE_KEYS = (
@@ -42,6 +50,7 @@ LIST_TAGS = frozenset({"li", "dd", "dt"})
 # Words printed beside a date that are not a source: weekdays, tools, counters.
 NOT_SOURCE_RE = re.compile(r"^(?:星期|礼拜|周[一二三四五六日天]|字号|打印|分享|浏览|阅读|点击|评论|收藏|访问|\d)")
 NEAR_BODY_LINES = 8
+NEAR_DATE_LINES = 2
 MINOR_HEADING_TAGS = ("h4", "h5", "h6")
 NOT_SOURCES = frozenset({"本站", "网络", "互联网", "未知", "admin", "字号", "打印", "分享"})
 
@@ -211,25 +220,37 @@ def _unlabelled_source(doc: Document, date_line: int, published: ParsedDate | No
         return None
     text = doc.lines[date_line].text
     position = text.find(published.raw)
-    rest = text[position + len(published.raw) :].strip() if position >= 0 else ""
-    token = rest.split(" ")[0] if rest else ""
-    if NOT_SOURCE_RE.match(token):
+    if position < 0:
         return None
-    if token and re.search(r"[\u4e00-\u9fff]", token) and not re.search(r"[:：]", token):
-        return clean_source(token)
+    rest = text[position + len(published.raw) :].strip()
+    token = rest.split(" ")[0] if rest else ""
+    if token and not NOT_SOURCE_RE.match(token):
+        if re.search(r"[\u4e00-\u9fff]", token) and not re.search(r"[:：]", token):
+            return clean_source(token)
+        return None
+    # "湖湘日报 2024-06-03 07:40:12": a medium's name alone before the date.
+    before = text[:position].strip()
+    if before and " " not in before and SOURCE_SUFFIX_RE.search(before) and not re.search(r"[:：]", before):
+        return clean_source(before)
     return None
 
 
 def find_source(
     doc: Document, hits: dict[str, list[LabelHit]], date_line: int, published: ParsedDate | None
 ) -> str | None:
-    """The 来源 value near the title, then after the body, then beside the date."""
+    """The 来源 value near the title, then after the body, then beside the date above the title."""
     for zone in ("head", "inner", "tail"):
         for hit in hits[zone]:
             if hit.kind == "source":
                 source = clean_source(hit.value)
                 if source:
                     return source
+    # Templates that print date and source above the headline (新华网 h-info).
+    for hit in reversed(hits["before"]):
+        if hit.kind == "source" and date_line >= 0 and abs(hit.line_index - date_line) <= NEAR_DATE_LINES:
+            source = clean_source(hit.value)
+            if source:
+                return source
     return _unlabelled_source(doc, date_line, published)
 
 
@@ -244,7 +265,7 @@ def find_authors(
                 value = cut_value(hit.value)
                 if value.split(" ")[0] in UNKNOWN_PEOPLE:
                     return []
-                names = split_names(value.split("  ")[0])
+                names = without_units(byline_authors(value))
                 if names:
                     return names
     for position in zones.head + zones.inner:
@@ -260,9 +281,9 @@ def find_authors(
 
 
 def find_editors(hits: dict[str, list[LabelHit]]) -> list[str]:
-    """责任编辑/责编 wherever shown; otherwise 编辑/选稿, then 审核."""
+    """责任编辑/责编 wherever shown; otherwise 编辑/选稿 (reviewers such as 审核 are not editors)."""
     ordered = hits["inner"] + hits["tail"] + hits["head"] + hits["before"]
-    for wanted in (PRIMARY_EDITOR_LABELS, ("编辑", "选稿"), ("审核",)):
+    for wanted in (PRIMARY_EDITOR_LABELS, ("编辑", "选稿")):
         for hit in ordered:
             if hit.kind == "editor" and hit.label in wanted:
                 names = split_names(cut_value(hit.value))

@@ -10,7 +10,10 @@ from .patterns import (
     DATE_LABELS,
     EDITOR_LABELS,
     LABEL_RE,
+    SENTENCE_END,
     SOURCE_LABELS,
+    SPACED_LABEL_MAX_CHARS,
+    SPACED_LABEL_RE,
 )
 from .tree import Line
 
@@ -35,11 +38,23 @@ class LabelHit:
     bracketed: bool = False
 
 
+def find_labels(text: str) -> list[re.Match[str]]:
+    """Labels on a line: ``label + separator``, and on short metadata lines ``role word + space``."""
+    matches = list(LABEL_RE.finditer(text))
+    if len(text) <= SPACED_LABEL_MAX_CHARS and text[-1:] not in SENTENCE_END:
+        taken = [(m.start(), m.end()) for m in matches]
+        for spaced in SPACED_LABEL_RE.finditer(text):
+            if not any(start <= spaced.start() < end or spaced.start() <= start < spaced.end() for start, end in taken):
+                matches.append(spaced)
+        matches.sort(key=lambda m: m.start())
+    return matches
+
+
 def label_hits(lines: list[Line], position: int) -> list[LabelHit]:
     """Every known label on ``lines[position]``, with values split at the next label."""
     line = lines[position]
     text = line.text
-    matches = list(LABEL_RE.finditer(text))
+    matches = find_labels(text)
     hits: list[LabelHit] = []
     for number, match in enumerate(matches):
         label = match.group("label")

@@ -23,11 +23,13 @@ SEPARATOR = r"\s*(?:[:：|︱｜/]|&nbsp;)\s*"
 DATE_LABELS = ("发布时间", "发稿时间", "发表时间", "发布日期", "更新时间", "时间", "日期")
 SOURCE_LABELS = ("本文来源于", "本文来源", "信息来源", "稿件来源", "文章来源", "新闻来源", "来源于", "来源", "出处")
 AUTHOR_LABELS = ("文/图", "图/文", "作者", "记者", "撰文", "撰稿", "文")
-EDITOR_LABELS = ("责任编辑", "责编", "编辑", "选稿", "审核")
+EDITOR_LABELS = ("责任编辑", "责编", "编辑", "选稿")
 PRIMARY_EDITOR_LABELS = ("责任编辑", "责编")
 # Labels that only end the value before them.
 OTHER_LABELS = (
     "通讯员", "摄影", "摄像", "图片", "校对", "出品", "监制", "统筹", "审校", "审签", "终审",
+    # Reviewers and non-text editors are not the article's editor.
+    "审核", "初审", "一审", "二审", "三审", "复审", "审定", "图片编辑", "美术编辑", "视频编辑",
     "点击数", "点击", "浏览次数", "浏览", "阅读", "字号", "字体", "分享到", "分享", "打印",
     "关键词", "标签", "Tag", "TAG", "栏目", "访问量",
 )
@@ -51,6 +53,22 @@ LABEL_RE = re.compile(
     + r")(?P<sep>\s*(?:[:：︱｜|]|/(?!图))\s*|(?<=文/图|图/文)\s+)"
 )
 
+# Role words followed by a name after plain white space, on short metadata
+# lines: ``编辑 何晓芳 校对 刘军`` · ``作者 老张`` · ``来源：滨江日报 记者 宋晓雯``.
+SPACED_LABELS = ("责任编辑", "责编", "编辑", "作者", "记者", "校对", "通讯员", "摄影", "审核", "二审", "三审", "终审")
+SPACED_LABEL_RE = re.compile(
+    r"(?:^|(?<=[\s【\[（(|｜︱]))(?P<label>"
+    + "|".join(SPACED_LABELS)
+    + r")(?P<sep>\s+)(?=[\u4e00-\u9fffA-Za-z])"
+)
+SPACED_LABEL_MAX_CHARS = 60
+
+# An unlabelled name printed before the date (``湖湘日报 2024-06-03 07:40``)
+# is a source only when it reads like a medium or an office, not a person.
+SOURCE_SUFFIX_RE = re.compile(
+    r"(?:报|网|社|台|新闻|客户端|频道|刊|杂志|周刊|中心|局|办|委|院|部|厅|站|政府|APP|号|在线|资讯)$"
+)
+
 # --- people -----------------------------------------------------------------
 # Role words inside a byline: the names after them have that role.
 ROLE_RE = re.compile(
@@ -66,23 +84,37 @@ NOT_NAME_WORDS = frozenset(
 NAME_SPLIT_RE = re.compile(r"[\s、，,;；/|｜︱]+")
 NAME_TRIM_RE = re.compile(r"^(?:本报|本台|本网|特约|见习|实习|首席)?记者|(?:报道|整合|综合|编译|整理|采写|摄)$")
 PERSON_NAME_RE = re.compile(r"^[\w·•．.\-_]{2,20}$")
+# Two-character names padded to the width of three (``周　凯``, ``韩 冬``): two
+# lone characters separated only by white space are one name.
+SPACED_NAME_RE = re.compile(r"(?<![\u4e00-\u9fff])([\u4e00-\u9fff])[ \u3000\xa0]+([\u4e00-\u9fff])(?![\u4e00-\u9fff])")
+NOT_SPACED_NAME_CHARS = frozenset("摄文图完等")
+# A unit before the writer's name (``文：农技站 孟庆华``): dropped when a person is named too.
+ORGANISATION_RE = re.compile(
+    r"(?:站|局|中心|院|所|委|办|部|处|科|队|社|报|台|网|公司|集团|支部|协会|学会|学院|大学|中学|小学|医院|车间|组)$"
+)
+# A bracket in a lead without any role word that names a programme or medium,
+# not a reporter: 央视网消息（新闻联播）.
+MEDIA_WORD_RE = re.compile(r"新闻|联播|日报|晚报|早报|客户端|频道|电视|广播|网|社|台|栏目|节目")
 # 中国报道讯(黄楚芳 报道) · 新京报讯（记者 陆一夫） · 人民网合肥11月8日电 （记者钱伟）
 LEAD_BYLINE_RE = re.compile(
     r"^.{0,40}?(?:讯|电|消息|报道)\s*[（(](?P<inner>[^（()）]{1,40})[)）]"
 )
 # Bylines in a lead without brackets: 本报讯 记者 赵六 报道: · 东方网记者曹磊5月13日报道:
 PLAIN_LEAD_BYLINE_RES = (
+    # 南都讯 记者 黄思敏 通讯员 深铁宣 5月17日,… (names end where the text turns to digits or a colon)
     re.compile(
-        r"^.{0,30}?(?:讯|电)\s*(?P<inner>\S{0,4}记者\s*[\u4e00-\u9fff·]{2,4}(?:[\s、][\u4e00-\u9fff·]{2,4}){0,3})"
-        r"\s*(?:报道)?\s*[:：]"
+        r"^.{0,30}?(?:讯|电)\s*(?P<inner>\S{0,4}记者\s*[\u4e00-\u9fff·]{2,4}(?:[\s、][\u4e00-\u9fff·]{2,4}){0,3}"
+        r"(?:\s+(?:通讯员|实习生|见习记者)\s*[\u4e00-\u9fff·]{2,6}(?:[\s、][\u4e00-\u9fff·]{2,4}){0,3})*)"
+        r"\s*(?:报道)?\s*(?:[:：]|\s(?=\d{1,2}月|\d{1,2}日|近日|日前|昨天|昨日|今天|今日|当天))"
     ),
     re.compile(r"^\S{0,12}?记者\s*(?P<inner>[\u4e00-\u9fff·]{2,4})\s*\d{1,2}月\d{1,2}日(?:电|讯|报道)"),
 )
 # A paragraph that opens with the byline: （记者 张三 李四）…
 OPENING_BYLINE_RE = re.compile(r"^[（(](?P<inner>(?:[^（()）]{0,10}记者)[^（()）]{1,30})[)）]")
 # 澎湃新闻记者 贺梨萍 · 本报记者 张三 (a line of its own)
+# 记者 邓文涛 通讯员 罗小红 报道 (role words between the names; padded names ``周　凯``)
 BYLINE_LINE_RE = re.compile(
-    r"^(?:[\w]{0,12}?)(?:记者|作者)\s*(?P<inner>[\u4e00-\u9fff·]{2,4}(?:[\s、，,]+[\u4e00-\u9fff·]{2,4}){0,4})$"
+    r"^(?:[\w]{0,12}?)(?P<byline>(?:记者|作者)\s*[\u4e00-\u9fff·]{1,4}(?:[\s、，,]+[\u4e00-\u9fff·]{1,4}){0,6})$"
 )
 # A trailing reporter name closing the last paragraph: …举行。（张巨峰）
 TRAILING_NAME_RE = re.compile(r"[（(](?P<inner>[\u4e00-\u9fff]{2,4}(?:[\s、][\u4e00-\u9fff]{2,4}){0,2})[)）]$")

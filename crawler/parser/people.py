@@ -8,6 +8,9 @@ from .patterns import (
     AUTHOR_ROLES,
     BYLINE_LINE_RE,
     LEAD_BYLINE_RE,
+    MEDIA_WORD_RE,
+    NOT_SPACED_NAME_CHARS,
+    ORGANISATION_RE,
     NAME_SPLIT_RE,
     NAME_TRIM_RE,
     NOT_NAME_WORDS,
@@ -16,6 +19,7 @@ from .patterns import (
     PERSON_NAME_RE,
     PLAIN_LEAD_BYLINE_RES,
     ROLE_RE,
+    SPACED_NAME_RE,
     TRAILING_NAME_RE,
     UNKNOWN_PEOPLE,
 )
@@ -35,10 +39,22 @@ def clean_name(token: str) -> str | None:
     return token
 
 
+def join_spaced_names(value: str) -> str:
+    """``周　凯 赵海涛`` gives ``周凯 赵海涛``: a padded two-character name made whole."""
+
+    def join(found: re.Match[str]) -> str:
+        first, second = found.group(1), found.group(2)
+        if first in NOT_SPACED_NAME_CHARS or second in NOT_SPACED_NAME_CHARS:
+            return found.group(0)
+        return first + second
+
+    return SPACED_NAME_RE.sub(join, value)
+
+
 def split_names(value: str) -> list[str]:
     """Names in a labelled value (``汤诗瑶、丁涛``, ``严玉洁 王辉``), unknowns dropped."""
     names: list[str] = []
-    tokens = NAME_SPLIT_RE.split(value.strip(BRACKETS))
+    tokens = NAME_SPLIT_RE.split(join_spaced_names(value).strip(BRACKETS))
     for position, token in enumerate(tokens):
         if token == "摄" or (position + 1 < len(tokens) and tokens[position + 1] == "摄"):
             continue  # a photographer credit
@@ -48,9 +64,15 @@ def split_names(value: str) -> list[str]:
     return names
 
 
+def without_units(names: list[str]) -> list[str]:
+    """Names without the units before them (``农技站 孟庆华``), unless only units are named."""
+    people = [name for name in names if not ORGANISATION_RE.search(name)]
+    return people or names
+
+
 def byline_authors(inner: str) -> list[str]:
     """Authors in a byline's text (``记者 张三 通讯员 李四`` gives 张三)."""
-    parts = ROLE_RE.split(inner)
+    parts = ROLE_RE.split(join_spaced_names(inner))
     authors: list[str] = []
     role = "记者"
     for part in parts:
@@ -80,13 +102,15 @@ def lead_authors(paragraph: str) -> list[str]:
     inner = found.group("inner")
     if "供" in inner or "/" in inner:
         return []
+    if not ROLE_RE.search(inner) and "报道" not in inner and MEDIA_WORD_RE.search(inner):
+        return []
     return byline_authors(inner)
 
 
 def byline_line_authors(line: str) -> list[str]:
     """Authors on a byline line of its own (``澎湃新闻记者 贺梨萍``)."""
     found = BYLINE_LINE_RE.match(line.strip())
-    return split_names(found.group("inner")) if found else []
+    return byline_authors(found.group("byline")) if found else []
 
 
 def trailing_authors(paragraph: str) -> list[str]:
