@@ -434,6 +434,7 @@ def main(argv: list[str] | None = None) -> int:
         bomb_bytes=args.bomb_mb << 20,
         oversize_bytes=args.oversize_mb << 20,
     ) as server:
+        server.httpd.bomb()  # built before serving, so no request waits for it
         print(server.url, flush=True)
         try:
             stopped.wait()
