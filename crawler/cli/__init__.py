@@ -19,6 +19,7 @@ _COMMANDS = (
     ("crawler.cli.index_cmd", "command"),
     ("crawler.cli.eval_cmd", "command"),
     ("crawler.cli.reparse_cmd", "command"),
+    ("crawler.cli.schedule_cmd", "command"),
 )
 
 
