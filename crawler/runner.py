@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +59,12 @@ class CrawlSummary:
         return kinds
 
     @property
+    def skipped(self) -> int:
+        """Links an incremental crawl did not fetch again."""
+        return sum(int(v) for k, v in self.stats.items()
+                   if k.startswith("chinareport/incremental/skipped/"))
+
+    @property
     def warc_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.warc_files if p.exists())
 
@@ -76,14 +84,34 @@ class CrawlSummary:
 
 
 def run_crawl(start_urls: list[str], paths: Paths, *, overrides: dict[str, Any] | None = None,
-              log_level: str = "INFO") -> CrawlSummary:
-    """Crawl from ``start_urls`` (or the default start pages) into ``paths``; blocks until done."""
+              log_level: str = "INFO", arguments: dict[str, Any] | None = None) -> CrawlSummary:
+    """Crawl from ``start_urls`` (or the default start pages) into ``paths``; blocks until done.
+
+    Without a JOBDIR (and without Redis) the frontier still lives on disk, in a temporary
+    job dir removed afterwards, so memory does not grow with the crawl.
+    """
+    from crawler.runs import run_identity
+
     settings = crawl_settings(paths, overrides)
     settings.set("LOG_LEVEL", log_level, priority="cmdline")
     settings.set("CHINAREPORT_RUN_ARGUMENTS", {
+        **(arguments or {}),
         "start_urls": start_urls,
         "overrides": {k: str(v) for k, v in (overrides or {}).items()},
+        **run_identity(),
     }, priority="cmdline")
+    temporary: Path | None = None
+    if not settings.get("JOBDIR") and not settings.get("CHINAREPORT_REDIS_PREFIX"):
+        temporary = Path(tempfile.mkdtemp(prefix="chinareport-job-"))
+        settings.set("JOBDIR", str(temporary), priority="cmdline")
+    try:
+        return _run(settings, start_urls, paths)
+    finally:
+        if temporary is not None:
+            shutil.rmtree(temporary, ignore_errors=True)
+
+
+def _run(settings: Settings, start_urls: list[str], paths: Paths) -> CrawlSummary:
     paths.warc_dir.mkdir(parents=True, exist_ok=True)
     before = {p.name for p in paths.warc_dir.glob("*.warc.gz")}
     root = logging.getLogger()
@@ -110,6 +138,7 @@ def format_summary(summary: CrawlSummary, paths: Paths) -> str:
         f"articles stored:   {summary.articles('new')} new, {summary.articles('changed')} updated, "
         f"{summary.articles('unchanged')} unchanged",
         f"errors:            {sum(errors.values())} ({error_text})",
+        f"not fetched again: {summary.skipped} (stored articles, earlier redirects and 404s)",
         f"WARC files:        {len(summary.warc_files)} ({summary.warc_bytes:,} bytes)",
         f"elapsed:           {summary.elapsed:.1f} s (finish reason: {summary.finish_reason})",
         f"database:          {paths.db_url}",

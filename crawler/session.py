@@ -112,18 +112,38 @@ class CrawlSession:
                 self.failed = self.failed or f"the database stopped accepting writes: {exc}"
                 stats.set_value("chinareport/store_error", self.failed)
                 logger.error("%s", self.failed)
+        job_dir = self.crawler.settings.get("JOBDIR")
+        if job_dir:
+            from crawler.jobdir import close_job_dir
+
+            close_job_dir(Path(job_dir), finished=reason == "finished")
         if self.store is not None and self.run_id is not None and self.failed is None:
-            outcome = "finished" if reason == "finished" else reason
+            outcome = run_outcome(reason)
             try:
                 self.store.finish_run(self.run_id, _run_counts(stats.get_stats()), outcome)
             except StoreError as exc:
                 logger.error("could not record the end of crawl run %s: %s", self.run_id, exc)
 
 
+def run_outcome(reason: str) -> str:
+    """The crawl_runs outcome of a Scrapy finish reason (a signal's "shutdown" is interrupted)."""
+    return {"finished": "finished", "shutdown": "interrupted"}.get(reason, reason)
+
+
 def _run_counts(stats: dict[str, Any]) -> dict[str, Any]:
     """The counts a crawl run keeps: pages, articles by outcome, errors by kind."""
     keep = ("downloader/response_count", "downloader/request_count", "item_scraped_count")
     counts: dict[str, Any] = {k: stats[k] for k in keep if k in stats}
+    counts["pages_fetched"] = int(stats.get("downloader/response_count", 0))
+    for outcome in ("new", "changed", "unchanged"):
+        counts[f"articles_{outcome}"] = int(stats.get(f"chinareport/articles/{outcome}", 0))
+    errors: dict[str, int] = {}
+    for key, value in stats.items():
+        if key.startswith("chinareport/errors/"):
+            errors[key.rsplit("/", 1)[1]] = int(value)
+        elif key.startswith("downloader/response_status_count/") and key[-3:-2] in "45":
+            errors[f"http_{key[-3:]}"] = int(value)
+    counts["errors"] = errors
     for key, value in stats.items():
         if key.startswith(("chinareport/", "downloader/response_status_count/",
                            "downloader/exception_type_count/")):

@@ -82,5 +82,9 @@ ITEM_PIPELINES = {
     "crawler.item_pipelines.StorePipeline": 300,
 }
 
+# The spider filters its links through an on-disk seen set (crawler.frontier); Scrapy's own
+# duplicate filter keeps its fingerprints on disk too, so memory stays flat on long crawls.
+DUPEFILTER_CLASS = "crawler.frontier.DiskDupeFilter"
+
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

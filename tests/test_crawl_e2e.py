@@ -44,7 +44,8 @@ def crawled(site, tmp_path_factory):
         first = run_cli("crawl", server.url, "--data-dir", str(data), "-s",
                         "AUTOTHROTTLE_ENABLED=False")
         rows_after_first = _articles(data)
-        second = run_cli("crawl", server.url, "--data-dir", str(data), "-s",
+        # --refresh: fetch every page again (an incremental run would skip stored articles).
+        second = run_cli("crawl", server.url, "--refresh", "--data-dir", str(data), "-s",
                          "AUTOTHROTTLE_ENABLED=False")
         return {"data": data, "url": server.url, "served": server.site,
                 "first": first, "second": second,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
@@ -34,8 +35,19 @@ def _finish(summary: Any, paths: Paths) -> None:
 @storage_options
 @click.option("--max-pages", type=click.IntRange(min=1), default=None,
               help="Stop after this many responses.")
+@click.option("--since", metavar="DATE", default=None,
+              help="Skip articles a listing dates before DATE (YYYY-MM-DD) and stop paging "
+                   "through a channel once a listing page shows only older ones.")
+@click.option("--refresh", is_flag=True,
+              help="Fetch stored articles again too (conditionally: unchanged pages cost a 304).")
 @click.option("--job-dir", type=click.Path(file_okay=False), default=None,
               help="Keep the crawl state here so an interrupted crawl can resume.")
+@click.option("--redis-url", default=None, metavar="URL",
+              help="Share the frontier with other crawler processes through this Redis.")
+@click.option("--redis-prefix", default="chinareport", show_default=True,
+              help="Prefix of the Redis keys of this distributed crawl.")
+@click.option("--idle-timeout", type=click.FloatRange(min=0), default=30.0, show_default=True,
+              help="With --redis-url: stop once the shared frontier has been empty this long (s).")
 @click.option("--warc-max-size", type=click.IntRange(min=1024), default=None,
               help="Start a new WARC file past this many bytes (default 1 GiB).")
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
@@ -43,22 +55,82 @@ def _finish(summary: Any, paths: Paths) -> None:
 @click.option("--log-level", default="INFO", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
 def crawl_command(start_urls: tuple[str, ...], paths: Paths, max_pages: int | None,
-                  job_dir: str | None, warc_max_size: int | None, settings: tuple[str, ...],
-                  log_level: str) -> None:
-    """Crawl START_URLS (default: the real 中国报道 home and channel pages), staying on their sites."""
+                  since: str | None, refresh: bool, job_dir: str | None, redis_url: str | None,
+                  redis_prefix: str, idle_timeout: float, warc_max_size: int | None,
+                  settings: tuple[str, ...], log_level: str) -> None:
+    """Crawl START_URLS (default: the real 中国报道 home and channel pages), staying on their sites.
+
+    Incremental: listing pages are always fetched, stored articles only with --refresh or
+    when their listing shows a newer date. One crawl per database at a time.
+    """
     urls = [checks.valid_start_url(u) for u in start_urls]
     overrides = parse_setting_overrides(settings)
     if max_pages:
         overrides["CLOSESPIDER_PAGECOUNT"] = max_pages
-    if job_dir:
-        overrides["JOBDIR"] = job_dir
+    if since:
+        overrides["CHINAREPORT_SINCE"] = checks.parse_day(since, "--since").isoformat()
+    if refresh:
+        overrides["CHINAREPORT_REFRESH"] = True
     if warc_max_size:
         overrides["WARC_MAX_SIZE"] = warc_max_size
+    if redis_url:
+        from crawler.redis_scheduler import redis_settings
+
+        overrides.update(redis_settings(redis_url, redis_prefix, idle_timeout))
     checks.writable_data_dir(paths)
     checks.reachable_database(paths)
+    lock = take_lock(paths, shared=bool(redis_url), command="crawl")
+    if job_dir and not redis_url:
+        from crawler.jobdir import open_job_dir
+
+        open_job_dir(Path(job_dir))
+        overrides["JOBDIR"] = job_dir
+    repair(paths, exclusive=not redis_url)
     from crawler.runner import run_crawl
 
-    _finish(run_crawl(urls, paths, overrides=overrides, log_level=log_level), paths)
+    arguments = {"command": "crawl", "since": since, "refresh": refresh, "job_dir": job_dir,
+                 "redis": bool(redis_url), "max_pages": max_pages}
+    try:
+        summary = run_crawl(urls, paths, overrides=overrides, log_level=log_level,
+                            arguments=arguments)
+    finally:
+        lock.release()
+    _finish(summary, paths)
+
+
+def take_lock(paths: Paths, *, shared: bool, command: str) -> Any:
+    """The crawl lock of the database, or a one-line error naming the crawl that holds it."""
+    from crawler.lock import CrawlLock, LockBusy
+
+    try:
+        return CrawlLock(paths.db_url, paths.data_dir, shared=shared, command=command).acquire()
+    except LockBusy as exc:
+        fail(str(exc))
+    except Exception as exc:  # noqa: BLE001 - e.g. PostgreSQL unreachable: one line, not a traceback
+        fail(f"cannot take the crawl lock: {exc}")
+    raise AssertionError("unreachable")
+
+
+def repair(paths: Paths, *, exclusive: bool) -> None:
+    """Close what a killed crawl left: open WARCs, its missing rows, its run (interrupted)."""
+    from crawler.resume import prepare_crawl
+    from pipelines.db import open_engine
+    from pipelines.errors import StoreError
+
+    try:
+        engine = open_engine(paths.db_url)
+        try:
+            report = prepare_crawl(engine, paths.warc_dir, exclusive=exclusive)
+        finally:
+            engine.dispose()
+    except StoreError as exc:
+        fail(str(exc))
+        return
+    if report.interrupted_runs:
+        click.echo(f"earlier crawl run(s) {', '.join(map(str, report.interrupted_runs))} "
+                   f"did not finish: marked interrupted; {report.fetches_added} fetches and "
+                   f"{report.articles.get('new', 0)} articles recovered from their WARC files",
+                   err=True)
 
 
 DEMO_PORT = 8637
@@ -77,6 +149,8 @@ def demo_command(paths: Paths, articles: int, port: int, log_level: str) -> None
     """Serve the bundled sample site on 127.0.0.1 and crawl it: the whole pipeline, no network."""
     checks.writable_data_dir(paths)
     checks.reachable_database(paths)
+    take_lock(paths, shared=False, command="demo")
+    repair(paths, exclusive=True)
     from crawler.runner import run_crawl
     from crawler.sample_site import build_site, serve
 

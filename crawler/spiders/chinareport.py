@@ -1,14 +1,17 @@
 """The chinareport spider: follow a site's listing and article pages, parse articles.
 
-A thin adapter: link choice lives in ``crawler.links``, parsing in
-``crawler.parser``, storing in the pipelines.
+A thin adapter: link choice lives in ``crawler.links``, the seen-URL set in
+``crawler.frontier``, what an incremental crawl fetches again in ``crawler.incremental``,
+parsing in ``crawler.parser``, storing in the pipelines.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime
+from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,6 +20,8 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from crawler.frontier import SeenSet, open_seen_set
+from crawler.incremental import IncrementalPolicy, listing_dates
 from crawler.items import ArticleItem
 from crawler.links import in_site, is_asset, page_links, registered_domain
 from crawler.parser import merge_pages, parse_page
@@ -54,8 +59,10 @@ class ChinareportSpider(Spider):
         if isinstance(start_urls, str):
             start_urls = [u for u in start_urls.replace(",", " ").split() if u]
         self.start_urls = list(start_urls or [])
-        self.seen: set[str] = set()
         self.continuation_pages: set[str] = set()
+        self._seen: SeenSet | None = None
+        self._seen_tmp: Path | None = None
+        self._policy: IncrementalPolicy | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ChinareportSpider:
@@ -67,18 +74,60 @@ class ChinareportSpider(Spider):
         )
         return spider
 
+    @property
+    def seen(self) -> SeenSet:
+        """The crawl's seen-URL set (on disk or in Redis, never only in memory)."""
+        if self._seen is None:
+            self._seen, self._seen_tmp = open_seen_set(self.crawler.settings)
+        return self._seen
+
+    @property
+    def policy(self) -> IncrementalPolicy:
+        """What to fetch again: built on first use, once the store is open."""
+        if self._policy is None:
+            from crawler.session import CrawlSession
+
+            session = self.crawler.get_extension(CrawlSession)
+            store = session.store if session is not None else None
+            settings = self.crawler.settings
+            since = settings.get("CHINAREPORT_SINCE")
+            stats = self.crawler.stats
+            self._policy = IncrementalPolicy(
+                store.engine if store is not None else None,
+                refresh=settings.getbool("CHINAREPORT_REFRESH"),
+                since=date.fromisoformat(since) if since else None,
+                count=lambda key, n: stats.inc_value(f"chinareport/incremental/{key}", n),
+            )
+        return self._policy
+
     async def start(self) -> AsyncIterator[Request]:
+        shared = bool(self.crawler.settings.get("CHINAREPORT_REDIS_PREFIX"))
+        # Alone, start pages are always fetched (they are listings); workers of a distributed
+        # crawl share them out like any other link.
+        new = set(self.seen.add_new(self.start_urls))
         for url in self.start_urls:
-            self.seen.add(url)
-            yield Request(url, callback=self.parse, dont_filter=True)
+            if url in new or not shared:
+                yield Request(url, callback=self.parse, dont_filter=True)
+
+    def closed(self, reason: str) -> None:
+        """Let go of the seen set (a temporary one is removed)."""
+        if self._seen is not None:
+            self._seen.close()
+        if self._seen_tmp is not None:
+            shutil.rmtree(self._seen_tmp, ignore_errors=True)
 
     def parse(self, response: Response) -> Iterator[Any]:
         """Parse a page as an article if it is one, and follow its in-site links."""
         if not isinstance(response, TextResponse):
             return
         article = parse_page(response.body, response.url, _headers(response))
+        dates: dict[str, date] = {}
         if article.status == STATUS_NOT_ARTICLE:
             self.crawler.stats.inc_value("chinareport/pages/not_article")
+            dates = listing_dates(response.text, response.url)
+            if self.policy.older_than_since(dates):
+                self.crawler.stats.inc_value("chinareport/incremental/since_stopped_listing")
+                return
         elif response.url in self.continuation_pages or self._looks_like_continuation(article):
             self.crawler.stats.inc_value("chinareport/pages/continuation")
         elif article.next_pages:
@@ -86,26 +135,28 @@ class ChinareportSpider(Spider):
             yield self._next_page_request(article, article.next_pages, [], capture_time(response))
         else:
             yield ArticleItem(article=article, fetched_at=capture_time(response))
-        yield from self._follow(response, article)
+        yield from self._follow(response, article, dates)
 
     def _looks_like_continuation(self, article: Article) -> bool:
         # Page 2..n reached by a plain link: it is stored with its page 1, never alone.
         return _CONTINUATION.search(urlsplit(article.url).path) is not None
 
-    def _follow(self, response: TextResponse, article: Article) -> Iterator[Request]:
-        skip = set(article.next_pages)
-        for url in page_links(response.text, response.url, response.encoding):
-            if url in self.seen or url in skip or is_asset(url):
-                continue
-            if not in_site(url, self.allowed_domains):
-                continue
-            self.seen.add(url)
-            yield Request(url, callback=self.parse)
+    def _follow(self, response: TextResponse, article: Article,
+                dates: dict[str, date]) -> Iterator[Request]:
+        # Pages 2..n of an article come with their page 1; a listing's next pages are followed.
+        skip = set(article.next_pages) if article.status != STATUS_NOT_ARTICLE else set()
+        links = [
+            url for url in page_links(response.text, response.url, response.encoding)
+            if url not in skip and not is_asset(url) and in_site(url, self.allowed_domains)
+        ]
+        for planned in self.policy.plan(self.seen.add_new(links), dates):
+            yield Request(planned.url, callback=self.parse, headers=planned.headers or None,
+                          meta={"incremental": planned.reason})
 
     def _next_page_request(self, first: Article, remaining: list[str],
                            collected: list[Article], fetched_at: datetime) -> Request:
         url, rest = remaining[0], remaining[1:]
-        self.seen.add(url)
+        self.seen.add_new([url])
         return Request(
             url,
             callback=self.parse_continuation,

@@ -1,0 +1,64 @@
+"""`chinareport schedule`: repeat a crawl `--every 1h` or on `--cron "0 * * * *"`, in the foreground."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from crawler.cli.common import Paths, fail, storage_options
+
+
+@click.command(
+    "schedule",
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    epilog="Every option of `chinareport crawl` (start URLs, --since, --job-dir, --redis-url, "
+    "-s NAME=VALUE, ...) is passed on to each run. SIGTERM or Ctrl-C lets the run in flight "
+    "finish cleanly, then exits.",
+)
+@click.option("--every", default=None, metavar="INTERVAL",
+              help="Start a run at once and then every INTERVAL (30s, 15m, 1h, 1h30m, 1d).")
+@click.option("--cron", default=None, metavar="EXPR",
+              help='Start runs at the times of a cron expression ("0 * * * *": every hour).')
+@click.option("--max-runs", type=click.IntRange(min=1), default=None,
+              help="Stop after this many runs (default: run until stopped).")
+@storage_options
+@click.argument("crawl_args", nargs=-1, type=click.UNPROCESSED)
+def command(every: str | None, cron: str | None, max_runs: int | None, paths: Paths,
+            crawl_args: tuple[str, ...]) -> None:
+    """Run `chinareport crawl` on a schedule; never two runs at once."""
+    from crawler.cli import checks
+    from crawler.cli.crawl_cmds import crawl_command, take_lock
+    from crawler.schedule import (
+        Schedule,
+        ScheduleError,
+        ScheduleLoop,
+        child_env,
+        crawl_argv,
+        parse_every,
+    )
+
+    try:
+        schedule = Schedule(every=parse_every(every) if every else None, cron=cron)
+    except ScheduleError as exc:
+        fail(str(exc))
+        return
+    args = [*crawl_args, "--data-dir", str(paths.data_dir), "--db", paths.db_url]
+    try:  # the crawl's own parser checks the options now, not at the first run
+        crawl_command.make_context("crawl", list(args))
+    except click.ClickException as exc:
+        fail(f"invalid crawl option: {exc.format_message()}")
+    checks.writable_data_dir(paths)
+    checks.reachable_database(paths)
+    shared = any(a == "--redis-url" or a.startswith("--redis-url=") for a in crawl_args)
+    lock = take_lock(paths, shared=shared, command="schedule")
+    logging.getLogger("crawler.schedule").setLevel(logging.INFO)
+    loop = ScheduleLoop(crawl_argv(args), schedule, max_runs=max_runs,
+                        env=child_env(lock.identity))
+    try:
+        code = loop.run()
+    finally:
+        lock.release()
+    click.echo(f"schedule ended after {len(loop.runs)} run(s)", err=True)
+    if code:
+        raise SystemExit(code)

@@ -1,0 +1,187 @@
+"""Which links an incremental crawl fetches: new pages yes, stored articles only when changed.
+
+Listing pages are always fetched (the spider fetches every page that is not a stored
+article). A stored article is fetched again when its listing shows a date newer than the
+one stored, conditionally (If-None-Match / If-Modified-Since from its last capture), so an
+unchanged page costs only a 304; ``--refresh`` fetches every stored article again in full.
+A link whose last fetch was a redirect or a 404/410 is not retried unless ``--refresh``.
+With ``--since`` a listing whose dated links are all older stops the walk through its pages.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from urllib.parse import urljoin
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from pipelines.canonical import canonical_url
+from pipelines.errors import StoreError
+from pipelines.models import Article, Fetch
+
+logger = logging.getLogger(__name__)
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+_NOT_AGAIN = frozenset({301, 302, 303, 307, 308, 404, 410})
+_CHUNK = 400
+# One list entry of a listing page: an <li>, <tr>, <dd> or <p> holding a link and a date.
+_ENTRY = re.compile(r"<(li|tr|dd|p)\b[^>]*>(.*?)</\1\s*>", re.I | re.S)
+_HREF = re.compile(r"""<a\b[^>]*?\bhref\s*=\s*["']?([^"'\s>]+)""", re.I)
+_DATE = re.compile(r"(20\d\d|19\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+
+
+def listing_dates(html: str, base_url: str) -> dict[str, date]:
+    """The date a listing shows beside each link it dates (first link of an entry)."""
+    found: dict[str, date] = {}
+    for entry in _ENTRY.finditer(html):
+        body = entry.group(2)
+        href, when = _HREF.search(body), _DATE.search(re.sub(r"<[^>]+>", " ", body))
+        if not href or not when:
+            continue
+        try:
+            day = date(int(when.group(1)), int(when.group(2)), int(when.group(3)))
+        except ValueError:
+            continue
+        url = urljoin(base_url, href.group(1)).split("#", 1)[0]
+        found.setdefault(url, day)
+    return found
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A link to fetch, with the conditional headers of its last capture (if any)."""
+
+    url: str
+    headers: dict[str, str]
+    reason: str  # "new", "changed", "refresh"
+
+
+class IncrementalPolicy:
+    """Decide, a page's links at a time, which to fetch; counts go to ``skipped``."""
+
+    def __init__(self, engine: Engine | None, *, refresh: bool = False,
+                 since: date | None = None,
+                 count: Callable[[str, int], None] | None = None) -> None:
+        self.engine = engine
+        self.refresh = refresh
+        self.since = since
+        self.skipped: dict[str, int] = {}
+        self._count = count
+
+    def older_than_since(self, dates: dict[str, date]) -> bool:
+        """True when a listing dates its links and every one is before ``--since``."""
+        return bool(self.since and dates and max(dates.values()) < self.since)
+
+    def plan(self, urls: list[str], dates: dict[str, date] | None = None) -> list[Planned]:
+        """The links of ``urls`` to fetch, in order."""
+        dates = dates or {}
+        if self.since:
+            kept = [u for u in urls if u not in dates or dates[u] >= self.since]
+            self._skip("since", len(urls) - len(kept))
+            urls = kept
+        if self.engine is None or not urls:
+            return [Planned(u, {}, "new") for u in urls]
+        try:
+            stored = self._stored(urls)
+            last_status = self._last_status([u for u in urls if u not in stored])
+        except (StoreError, Exception) as exc:  # noqa: BLE001 - a read failure must not stop the crawl
+            logger.warning("incremental lookup failed, fetching the links: %s", exc)
+            return [Planned(u, {}, "new") for u in urls]
+        planned: list[Planned] = []
+        for url in urls:
+            if url in stored:
+                published = stored[url]
+                listed = dates.get(url)
+                if self.refresh:
+                    planned.append(Planned(url, {}, "refresh"))
+                elif listed and published and listed > published:
+                    planned.append(Planned(url, {}, "changed"))
+                else:
+                    self._skip("stored", 1)
+            elif not self.refresh and last_status.get(url) in _NOT_AGAIN:
+                self._skip(f"status_{last_status[url]}", 1)
+            else:
+                planned.append(Planned(url, {}, "new"))
+        if self._count is not None:
+            for reason in ("changed", "refresh"):
+                n = sum(1 for p in planned if p.reason == reason)
+                if n:
+                    self._count(f"fetched_again/{reason}", n)
+        again = [p.url for p in planned if p.reason == "changed"]  # --refresh: full fetch
+        validators = self._validators(again) if again else {}
+        return [Planned(p.url, validators.get(p.url, {}), p.reason) for p in planned]
+
+    def _skip(self, why: str, n: int) -> None:
+        if n:
+            self.skipped[why] = self.skipped.get(why, 0) + n
+            if self._count is not None:
+                self._count(f"skipped/{why}", n)
+
+    def _stored(self, urls: list[str]) -> dict[str, date | None]:
+        keys: dict[str, str] = {}
+        for url in urls:
+            try:
+                keys[canonical_url(url)] = url
+            except StoreError:
+                continue
+        out: dict[str, date | None] = {}
+        assert self.engine is not None
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(keys)):
+                for key, published in conn.execute(
+                    select(Article.canonical_url, Article.published).where(
+                        Article.canonical_url.in_(chunk)
+                    )
+                ):
+                    out[keys[key]] = _beijing_day(published)
+        return out
+
+    def _last_status(self, urls: list[str]) -> dict[str, int | None]:
+        latest: dict[str, tuple[datetime, int | None]] = {}
+        assert self.engine is not None
+        with self.engine.connect() as conn:
+            for chunk in _chunks(urls):
+                for url, status, when in conn.execute(
+                    select(Fetch.url, Fetch.status, Fetch.fetched_at).where(Fetch.url.in_(chunk))
+                ):
+                    if url not in latest or latest[url][0] < when:
+                        latest[url] = (when, status)
+        return {url: status for url, (_, status) in latest.items()}
+
+    def _validators(self, urls: list[str]) -> dict[str, dict[str, str]]:
+        latest: dict[str, tuple[datetime, dict[str, str]]] = {}
+        assert self.engine is not None
+        with self.engine.connect() as conn:
+            for chunk in _chunks(urls):
+                for url, etag, modified, when in conn.execute(
+                    select(Fetch.url, Fetch.etag, Fetch.last_modified, Fetch.fetched_at).where(
+                        Fetch.url.in_(chunk), Fetch.status == 200
+                    )
+                ):
+                    headers = {}
+                    if etag:
+                        headers["If-None-Match"] = etag
+                    if modified:
+                        headers["If-Modified-Since"] = modified
+                    if url not in latest or latest[url][0] < when:
+                        latest[url] = (when, headers)
+        return {url: headers for url, (_, headers) in latest.items()}
+
+
+def _beijing_day(moment: datetime | None) -> date | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment.date()
+    return moment.astimezone(BEIJING).date()
+
+
+def _chunks(items: list[str]) -> Iterable[list[str]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
