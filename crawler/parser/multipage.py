@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from .patterns import NEXT_PAGE_TEXT_RE
 from .record import STATUS_NOT_ARTICLE, STATUS_OK, STATUS_PARTIAL, Article
 
 PAGE_SUFFIX_RE = re.compile(r"^(?P<stem>.+?)_(?P<number>\d{1,3})(?P<ext>\.[A-Za-z]+)?$")
+# Query parameters that number the pages of one article (``?page=2``, ``&p=3``).
+PAGE_PARAMS = frozenset({"page", "p", "pg", "pn", "pageno", "page_no", "pagenum", "curpage", "currentpage", "pageindex"})
+# A pager link: its number, 下一页 or 尾页 (``[2]``, ``第2页``).
+PAGER_TEXT_RE = re.compile(r"^\s*(?:[\[【(（]?\s*第?\s*\d{1,3}\s*页?\s*[\]】)）]?|下一页|下页|尾页|末页|最后一页|next|last)\s*[>»›]*\s*$", re.IGNORECASE)
+# File names of listings, whose numbered pages are more listings, never article pages.
+LISTING_STEM_RE = re.compile(r"(?:^|/)(?:index|list|default|more|node|column|channel)(?:[_-][A-Za-z0-9]*)?$", re.IGNORECASE)
+LAST_NUMBER_RE = re.compile(r"^(?P<head>.*\D)(?P<number>\d{1,3})(?P<ext>\.[A-Za-z]+)$")
 MAX_PAGES = 50
 
 
@@ -19,30 +26,87 @@ def _stem(path: str) -> tuple[str, str]:
     return base, "." + ext
 
 
+def _page_query(query: str) -> tuple[str, int] | None:
+    """The page parameter of a query and its number (``page=2`` gives ``("page", 2)``)."""
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        if key.lower() in PAGE_PARAMS and value.isdigit():
+            return key, int(value)
+    return None
+
+
+def _without_param(query: str, name: str) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != name]
+
+
+def _is_continuation(page: SplitResult) -> bool:
+    stem, ext = _stem(page.path)
+    if PAGE_SUFFIX_RE.match(stem.rsplit("/", 1)[-1] + ext):
+        return True
+    found = _page_query(page.query)
+    return found is not None and found[1] > 1
+
+
+def _template(page: SplitResult, target: SplitResult, text: str) -> tuple[str, int] | None:
+    """How ``target`` numbers a page of the article at ``page``: a URL template with ``{n}`` and n."""
+    stem, ext = _stem(page.path)
+    found = PAGE_SUFFIX_RE.match(target.path)
+    if found and found.group("stem") == stem and (found.group("ext") or "") == ext and target.query == page.query:
+        return urlunsplit((target.scheme, target.netloc, stem + "_{n}" + ext, target.query, "")), int(found.group("number"))
+    pager_text = bool(PAGER_TEXT_RE.match(text or ""))
+    if target.path == page.path and pager_text:
+        query = _page_query(target.query)
+        if query and _without_param(target.query, query[0]) == _without_param(page.query, query[0]):
+            rest = urlencode(_without_param(target.query, query[0]))
+            template = urlunsplit((target.scheme, target.netloc, target.path, (rest + "&" if rest else "") + query[0] + "={n}", ""))
+            return template, query[1]
+    # content-6-4521-1.html -> content-6-4521-2.html: only the last number changes.
+    here, there = LAST_NUMBER_RE.match(page.path), LAST_NUMBER_RE.match(target.path)
+    if pager_text and here and there and here.group("number") == "1" and here.group("head") == there.group("head") \
+            and here.group("ext") == there.group("ext") and target.query == page.query:
+        path = there.group("head") + "{n}" + there.group("ext")
+        return urlunsplit((target.scheme, target.netloc, path, target.query, "")), int(there.group("number"))
+    return None
+
+
 def find_next_pages(url: str, links: list[tuple[str, str]]) -> list[str]:
-    """Absolute URLs of pages 2..n of the article at ``url`` (``_2.html`` or 下一页 links)."""
+    """Absolute URLs of pages 2..n of the article at ``url``.
+
+    Pages are numbered as ``_2.html``, ``?page=2`` (or ``&p=2``…) or by the last
+    number of the file name (``content-6-4521-2.html`` after ``…-1.html``); a pager
+    that shows ``1 2 3 … 9 下一页 尾页`` gives every page up to the last. Listing
+    pages (``index_2.html``, ``list_2.html``) and continuation pages give none.
+    """
     if not url:
         return []
     page = urlsplit(url)
-    stem, ext = _stem(page.path)
-    if PAGE_SUFFIX_RE.match(stem.rsplit("/", 1)[-1] + ext):
-        return []  # already a continuation page
-    numbered: dict[int, str] = {}
+    stem, _ext = _stem(page.path)
+    if _is_continuation(page) or LISTING_STEM_RE.search(stem) or page.path.endswith("/"):
+        return []
+    numbers: dict[str, set[int]] = {}
+    order: list[str] = []
+    next_link: str | None = None
     for href, text in links:
         if href.startswith(("javascript:", "#", "mailto:")):
             continue
-        target = urljoin(url, href)
-        parts = urlsplit(target)
-        if parts.netloc != page.netloc:
+        target_url = urljoin(url, href).split("#")[0]
+        target = urlsplit(target_url)
+        if target.netloc != page.netloc or target_url == url:
             continue
-        found = PAGE_SUFFIX_RE.match(parts.path)
-        if found and found.group("stem") == stem and (found.group("ext") or "") == ext:
-            number = int(found.group("number"))
+        found = _template(page, target, text)
+        if found is not None:
+            template, number = found
             if 2 <= number <= MAX_PAGES:
-                numbered.setdefault(number, target.split("#")[0])
-        elif NEXT_PAGE_TEXT_RE.match(text) and parts.path.startswith(stem) and target != url:
-            numbered.setdefault(2, target.split("#")[0])
-    return [numbered[number] for number in sorted(numbered)]
+                if template not in numbers:
+                    numbers[template] = set()
+                    order.append(template)
+                numbers[template].add(number)
+        elif next_link is None and NEXT_PAGE_TEXT_RE.match(text) and target.path.startswith(stem):
+            next_link = target_url
+    if order:
+        template = max(order, key=lambda key: len(numbers[key]))
+        last = max(numbers[template])
+        return [template.replace("{n}", str(number)) for number in range(2, last + 1)]
+    return [next_link] if next_link else []
 
 
 def merge_pages(first: Article, rest: list[Article]) -> Article:

@@ -75,8 +75,10 @@ def read_article(doc: Document, url: str) -> Article:
     article.channel = find_channel(doc, title_line if title_line > 0 else limit, title)
     article.body = "\n".join(body.texts) or None
     article.images = body.images
-    article.next_pages = find_next_pages(url, doc.links)
     _classify(article, body)
+    # A listing's numbered pages are more listings, never pages of an article.
+    if article.status != STATUS_NOT_ARTICLE:
+        article.next_pages = find_next_pages(url, doc.links)
     return article
 
 
