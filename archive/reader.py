@@ -192,4 +192,8 @@ def read_at(
     """Read the record a locator (or its dict form) points to, in a WARC directory."""
     if isinstance(locator, dict):
         locator = WarcLocator.from_dict(locator)
-    return read_record(Path(warc_dir) / locator.filename, locator.offset, locator.length)
+    # Locators come from the database: a file name must not lead out of the WARC directory.
+    name = locator.filename
+    if not name or name != Path(name).name or name in (".", ".."):
+        raise ArchiveError(f"invalid WARC file name in locator: {name!r}")
+    return read_record(Path(warc_dir) / name, locator.offset, locator.length)
