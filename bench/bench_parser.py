@@ -18,6 +18,7 @@ from crawler.parser.evaluate import FIELDS, evaluate_cases, load_cases
 
 Extractor = Callable[[bytes, str], dict[str, Any]]
 DEFAULT_REALWORLD = Path(__file__).resolve().parents[1] / ".." / "shared" / "realworld"
+HELD_OUT = Path(__file__).resolve().parents[1] / "tests" / "parser_cases"
 
 
 def ours(body: bytes, url: str) -> dict[str, Any]:
@@ -129,6 +130,14 @@ def main() -> None:
         report = evaluate_cases(cases, extractor) if cases else None
         scores = " ".join(f"{report.accuracy(f):>9.0%}" if report else f"{'-':>9}" for f in FIELDS)
         print(f"{name:<12} {rw_speed:>10.1f} {sample_speed:>15.1f} {scores}")
+    held_out = load_cases(HELD_OUT) if HELD_OUT.is_dir() else []
+    if held_out:
+        print(f"\naccuracy on the {len(held_out)} hand-written held-out pages (tests/parser_cases):")
+        print(f"{'extractor':<12} " + " ".join(f"{f:>9}" for f in FIELDS))
+        for name, extractor in extractors.items():
+            if extractor is not None:
+                report = evaluate_cases(held_out, extractor)
+                print(f"{name:<12} " + " ".join(f"{report.accuracy(f):>9.0%}" for f in FIELDS))
     peers = [speeds[n] for n in ("trafilatura", "gne") if n in speeds]
     if peers and speeds.get("ours"):
         print(f"ours / fastest peer on realworld: {speeds['ours'] / max(peers):.1f}x")
