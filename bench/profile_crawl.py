@@ -21,6 +21,7 @@ from bench.site import write_site
 logger = logging.getLogger(__name__)
 
 TOP = 25
+RATE = 200  # py-spy samples per second
 _LINE = re.compile(r":\d+\)$")
 # Where a sampled frame's file lives decides the area it is charged to, first match wins.
 AREAS = (
@@ -47,6 +48,8 @@ AREAS = (
 )
 
 
+# Threads blocked on a queue or lock that py-spy still samples: waiting, not working.
+IDLE_LEAVES = ("Condition.wait (", "Event.wait (", "Queue.get (", "Semaphore.acquire (")
 # Frames of our own code worth an inclusive figure (the CLI and runner wrap everything).
 OWN_CODE = ("(crawler/", "(archive/", "(pipelines/")
 WRAPPERS = ("crawler/cli/", "crawler/runner.py", "crawler/__main__.py")
@@ -62,12 +65,21 @@ def _area(frame: str) -> str | None:
     return next((name for marker, name in AREAS if marker in frame), None)
 
 
+def _thread_name(frames: list[str]) -> str:
+    """Which thread a stack ran on, by its entry point (needs ``py-spy --threads``)."""
+    for n, frame in enumerate(frames):
+        if frame.startswith("Thread.run (") and n + 1 < len(frames):
+            return frames[n + 1]
+    return "main thread" if any(f.startswith("thread (") for f in frames) else "unknown"
+
+
 def summarise_collapsed(path: Path, top: int = TOP) -> dict[str, object]:
     """Self shares by function, inclusive shares of our functions and of areas (packages)."""
     self_samples: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
     areas: Counter[str] = Counter()
-    total = 0
+    threads: Counter[str] = Counter()
+    total = waiting = 0
     for line in path.read_text(errors="replace").splitlines():
         stack, _, count_text = line.rpartition(" ")
         if not stack or not count_text.isdigit():
@@ -75,7 +87,11 @@ def summarise_collapsed(path: Path, top: int = TOP) -> dict[str, object]:
         count = int(count_text)
         # "func (file.py:123)" -> "func (file.py)": one entry per function, not per line.
         frames = [_LINE.sub(")", f) for f in stack.split(";")]
+        if frames[-1].startswith(IDLE_LEAVES):
+            waiting += count
+            continue
         total += count
+        threads[_thread_name(frames)] += count
         self_samples[frames[-1]] += count
         for frame in {f for f in frames if _own(f)}:
             inclusive[frame] += count
@@ -88,9 +104,11 @@ def summarise_collapsed(path: Path, top: int = TOP) -> dict[str, object]:
 
     return {
         "samples": total,
+        "waiting_excluded": waiting,
         "self": shares(self_samples),
         "inclusive": shares(inclusive),
         "areas": shares(areas),
+        "thread_samples": dict(threads.most_common(top)),
     }
 
 
@@ -114,9 +132,12 @@ def summarise_cprofile(path: Path, top: int = TOP) -> dict[str, object]:
 
 def _print_summary(summary: dict[str, object], tool: str) -> None:
     print(
-        f"\nprofile of one chinareport crawl ({tool}, {summary.get('samples')} samples, "
+        f"\nprofile of one chinareport crawl ({tool}, {summary.get('samples')} samples "
+        f"+ {summary.get('waiting_excluded')} waiting on a queue or lock, left out, "
         f"{summary['pages']} pages in {summary['fetch_span_s']} s under the profiler)"
     )
+    for name, cores in cast("list[tuple[str, float]]", summary.get("thread_cores") or []):
+        print(f"  thread {name}: {cores:.2f} of a core busy")
     for title, key in (
         ("by area (inclusive)", "areas"),
         ("by function, self", "self"),
@@ -148,8 +169,9 @@ def profile_crawl(options: Options) -> dict[str, object]:
                 py_spy,
                 "record",
                 "--subprocesses",
+                "--threads",
                 "--rate",
-                "200",
+                str(RATE),
                 "--format",
                 "raw",
                 "--output",
@@ -160,6 +182,11 @@ def profile_crawl(options: Options) -> dict[str, object]:
             result = run_measured(argv, out / "py-spy.log", cwd=REPO_DIR)
             if result.returncode == 0 and collapsed.exists():
                 summary, tool = summarise_collapsed(collapsed), "py-spy"
+                # Busy share of one core per thread: is the reactor thread the bottleneck?
+                summary["thread_cores"] = [
+                    (name, round(n / (RATE * result.wall), 2))
+                    for name, n in cast("dict[str, int]", summary["thread_samples"]).items()
+                ]
                 logger.info("collapsed stacks: %s", collapsed)
             else:
                 logger.warning(
