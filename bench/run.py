@@ -163,6 +163,12 @@ def main(argv: list[str] | None = None) -> int:
         keep=args.keep,
     )
     meta = machine_meta(args)
+    if meta["load_average"][0] > 0.5 * (meta["cores"] or 1):
+        logger.warning(
+            "load average %.1f on %s cores: the crawl rows will be noisy",
+            meta["load_average"][0],
+            meta["cores"],
+        )
     rows: list[Row] = []
     failed: list[str] = []
     steps: list[tuple[str, Any]] = []
