@@ -17,7 +17,15 @@ def test_case_set_is_complete() -> None:
     assert len(cases) >= 25
     for name, body, label in cases:
         truth = label["truth"]
-        assert set(truth) >= {"title", "published", "source", "author", "editor", "body_first", "body_last"}, name
+        assert set(truth) >= {
+            "title",
+            "published",
+            "source",
+            "author",
+            "editor",
+            "body_first",
+            "body_last",
+        }, name
         assert body, name
 
 
@@ -30,7 +38,10 @@ def test_accuracy_at_or_above_floors() -> None:
         for name, floor in floors.items()
         if report.accuracy(name) < floor
     }
-    details = [f"{m.page} {m.field}: expected {m.expected!r:.80} found {m.found!r:.80}" for m in report.misses]
+    details = [
+        f"{m.page} {m.field}: expected {m.expected!r:.80} found {m.found!r:.80}"
+        for m in report.misses
+    ]
     assert not below, f"below floor: {below}\n" + "\n".join(details)
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from crawler.parser import find_next_pages, parse_page
 
 TEXT = "".join(
-    f"<p>第{n}段:今年以来,全市坚持问题导向,扎实推进民生实事项目,群众满意度持续提高,各项工作取得新进展。</p>" for n in range(1, 5)
+    f"<p>第{n}段:今年以来,全市坚持问题导向,扎实推进民生实事项目,群众满意度持续提高,各项工作取得新进展。</p>"
+    for n in range(1, 5)
 )
 
 
@@ -31,18 +32,28 @@ def test_query_page_pager_with_gap_gives_every_page() -> None:
 
 def test_ampersand_page_keeps_the_article_id() -> None:
     url = "http://www.example.cn/show.php?id=88&page=1"
-    links = [("show.php?id=88&page=2", "2"), ("show.php?id=88&page=3", "[3]"), ("show.php?id=89&page=2", "2")]
+    links = [
+        ("show.php?id=88&page=2", "2"),
+        ("show.php?id=88&page=3", "[3]"),
+        ("show.php?id=89&page=2", "2"),
+    ]
     assert find_next_pages(url, links) == [
         "http://www.example.cn/show.php?id=88&page=2",
         "http://www.example.cn/show.php?id=88&page=3",
     ]
-    assert find_next_pages("http://www.example.cn/show.php?id=88", links[:1]) == ["http://www.example.cn/show.php?id=88&page=2"]
+    assert find_next_pages("http://www.example.cn/show.php?id=88", links[:1]) == [
+        "http://www.example.cn/show.php?id=88&page=2"
+    ]
 
 
 def test_last_number_pager() -> None:
     url = "http://www.example.cn/content-6-4521-1.html"
-    links = [("content-6-4521-2.html", "2"), ("content-6-4521-3.html", "3"), ("content-6-4521-2.html", "下一页"),
-             ("content-6-4500-1.html", "我市举办乡村旅游节")]
+    links = [
+        ("content-6-4521-2.html", "2"),
+        ("content-6-4521-3.html", "3"),
+        ("content-6-4521-2.html", "下一页"),
+        ("content-6-4500-1.html", "我市举办乡村旅游节"),
+    ]
     assert find_next_pages(url, links) == [
         "http://www.example.cn/content-6-4521-2.html",
         "http://www.example.cn/content-6-4521-3.html",
@@ -60,16 +71,24 @@ def test_underscore_pages_and_next_link() -> None:
 
 def test_listing_pagination_is_never_article_pages() -> None:
     items = "".join(
-        f"<li><a href='/rw/2024/04{n:02d}/{5500 + n}.html'>古城保护第{n}项工作取得新进展</a> 2024-04-{n:02d}</li>" for n in range(1, 21)
+        f"<li><a href='/rw/2024/04{n:02d}/{5500 + n}.html'>古城保护第{n}项工作取得新进展</a> 2024-04-{n:02d}</li>"
+        for n in range(1, 21)
     )
     pager = "<a href='index.html'>1</a> <a href='index_2.html'>2</a> <a href='index_3.html'>3</a> <a href='index_2.html'>下一页</a>"
     listing = f"<html><head><title>人文_示例网</title></head><body><ul>{items}</ul><div class='page'>{pager}</div></body></html>"
-    for url in ("http://www.example.cn/rw/index.html", "http://www.example.cn/rw/", "http://www.example.cn/rw/list.html"):
+    for url in (
+        "http://www.example.cn/rw/index.html",
+        "http://www.example.cn/rw/",
+        "http://www.example.cn/rw/list.html",
+    ):
         record = parse_page(listing.encode(), url)
         assert record.status == "not_article"
         assert record.next_pages == []
     assert find_next_pages("http://www.example.cn/rw/index.html", [("index_2.html", "2")]) == []
-    assert find_next_pages("http://www.example.cn/rw/list.html?page=1", [("list.html?page=2", "2")]) == []
+    assert (
+        find_next_pages("http://www.example.cn/rw/list.html?page=1", [("list.html?page=2", "2")])
+        == []
+    )
 
 
 def test_article_beside_a_listing_pager_takes_none_of_it() -> None:

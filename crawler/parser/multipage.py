@@ -10,11 +10,18 @@ from .record import STATUS_NOT_ARTICLE, STATUS_OK, STATUS_PARTIAL, Article
 
 PAGE_SUFFIX_RE = re.compile(r"^(?P<stem>.+?)_(?P<number>\d{1,3})(?P<ext>\.[A-Za-z]+)?$")
 # Query parameters that number the pages of one article (``?page=2``, ``&p=3``).
-PAGE_PARAMS = frozenset({"page", "p", "pg", "pn", "pageno", "page_no", "pagenum", "curpage", "currentpage", "pageindex"})
+PAGE_PARAMS = frozenset(
+    {"page", "p", "pg", "pn", "pageno", "page_no", "pagenum", "curpage", "currentpage", "pageindex"}
+)
 # A pager link: its number, 下一页 or 尾页 (``[2]``, ``第2页``).
-PAGER_TEXT_RE = re.compile(r"^\s*(?:[\[【(（]?\s*第?\s*\d{1,3}\s*页?\s*[\]】)）]?|下一页|下页|尾页|末页|最后一页|next|last)\s*[>»›]*\s*$", re.IGNORECASE)
+PAGER_TEXT_RE = re.compile(
+    r"^\s*(?:[\[【(（]?\s*第?\s*\d{1,3}\s*页?\s*[\]】)）]?|下一页|下页|尾页|末页|最后一页|next|last)\s*[>»›]*\s*$",
+    re.IGNORECASE,
+)
 # File names of listings, whose numbered pages are more listings, never article pages.
-LISTING_STEM_RE = re.compile(r"(?:^|/)(?:index|list|default|more|node|column|channel)(?:[_-][A-Za-z0-9]*)?$", re.IGNORECASE)
+LISTING_STEM_RE = re.compile(
+    r"(?:^|/)(?:index|list|default|more|node|column|channel)(?:[_-][A-Za-z0-9]*)?$", re.IGNORECASE
+)
 LAST_NUMBER_RE = re.compile(r"^(?P<head>.*\D)(?P<number>\d{1,3})(?P<ext>\.[A-Za-z]+)$")
 MAX_PAGES = 50
 
@@ -50,21 +57,45 @@ def _template(page: SplitResult, target: SplitResult, text: str) -> tuple[str, i
     """How ``target`` numbers a page of the article at ``page``: a URL template with ``{n}`` and n."""
     stem, ext = _stem(page.path)
     found = PAGE_SUFFIX_RE.match(target.path)
-    if found and found.group("stem") == stem and (found.group("ext") or "") == ext and target.query == page.query:
-        return urlunsplit((target.scheme, target.netloc, stem + "_{n}" + ext, target.query, "")), int(found.group("number"))
+    if (
+        found
+        and found.group("stem") == stem
+        and (found.group("ext") or "") == ext
+        and target.query == page.query
+    ):
+        return urlunsplit(
+            (target.scheme, target.netloc, stem + "_{n}" + ext, target.query, "")
+        ), int(found.group("number"))
     pager_text = bool(PAGER_TEXT_RE.match(text or ""))
     if target.path == page.path and pager_text:
         query = _page_query(target.query)
         if query and _without_param(target.query, query[0]) == _without_param(page.query, query[0]):
             rest = urlencode(_without_param(target.query, query[0]))
-            template = urlunsplit((target.scheme, target.netloc, target.path, (rest + "&" if rest else "") + query[0] + "={n}", ""))
+            template = urlunsplit(
+                (
+                    target.scheme,
+                    target.netloc,
+                    target.path,
+                    (rest + "&" if rest else "") + query[0] + "={n}",
+                    "",
+                )
+            )
             return template, query[1]
     # content-6-4521-1.html -> content-6-4521-2.html: only the last number changes.
     here, there = LAST_NUMBER_RE.match(page.path), LAST_NUMBER_RE.match(target.path)
-    if pager_text and here and there and here.group("number") == "1" and here.group("head") == there.group("head") \
-            and here.group("ext") == there.group("ext") and target.query == page.query:
+    if (
+        pager_text
+        and here
+        and there
+        and here.group("number") == "1"
+        and here.group("head") == there.group("head")
+        and here.group("ext") == there.group("ext")
+        and target.query == page.query
+    ):
         path = there.group("head") + "{n}" + there.group("ext")
-        return urlunsplit((target.scheme, target.netloc, path, target.query, "")), int(there.group("number"))
+        return urlunsplit((target.scheme, target.netloc, path, target.query, "")), int(
+            there.group("number")
+        )
     return None
 
 
@@ -136,6 +167,8 @@ def merge_pages(first: Article, rest: list[Article]) -> Article:
     if first.status == STATUS_NOT_ARTICLE:
         merged.status = STATUS_NOT_ARTICLE
     else:
-        merged.missing = [name for name in ("title", "published", "body") if not getattr(merged, name)]
+        merged.missing = [
+            name for name in ("title", "published", "body") if not getattr(merged, name)
+        ]
         merged.status = STATUS_PARTIAL if merged.missing else STATUS_OK
     return merged
