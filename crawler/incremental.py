@@ -34,6 +34,32 @@ _CHUNK = 400
 _ENTRY = re.compile(r"<(li|tr|dd|p)\b[^>]*>(.*?)</\1\s*>", re.I | re.S)
 _HREF = re.compile(r"""<a\b[^>]*?\bhref\s*=\s*["']?([^"'\s>]+)""", re.I)
 _DATE = re.compile(r"(20\d\d|19\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+_ANCHOR = re.compile(r"""<a\b[^>]*?\bhref\s*=\s*["']?([^"'\s>]+)[^>]*>(.*?)</a\s*>""", re.I | re.S)
+_PAGE_TEXT = re.compile(r"^\s*(\d{1,4}|首页|上一页|下一页|尾页|末页|prev|next|[<>‹›«»]+)\s*$", re.I)
+_NEXT_TEXT = re.compile(r"^\s*(下一页|next|[>›»])\s*$", re.I)
+
+
+@dataclass(frozen=True)
+class Pagination:
+    """The page-navigation links of a listing, and which one is "next"."""
+
+    links: frozenset[str]
+    next: str | None
+
+
+def pagination(html: str, base_url: str) -> Pagination:
+    """Links whose text is a page number or 首页/上一页/下一页/尾页 (and the 下一页 one)."""
+    links: set[str] = set()
+    following: str | None = None
+    for match in _ANCHOR.finditer(html):
+        label = re.sub(r"<[^>]+>", "", match.group(2))
+        if not _PAGE_TEXT.match(label):
+            continue
+        url = urljoin(base_url, match.group(1)).split("#", 1)[0]
+        links.add(url)
+        if following is None and _NEXT_TEXT.match(label):
+            following = url
+    return Pagination(frozenset(links), following)
 
 
 def listing_dates(html: str, base_url: str) -> dict[str, date]:
@@ -77,6 +103,20 @@ class IncrementalPolicy:
     def older_than_since(self, dates: dict[str, date]) -> bool:
         """True when a listing dates its links and every one is before ``--since``."""
         return bool(self.since and dates and max(dates.values()) < self.since)
+
+    def pages_to_skip(self, dates: dict[str, date], pages: Pagination) -> set[str]:
+        """With ``--since``, which pagination links of a dated listing not to follow.
+
+        Listings run newest first, so the walk goes one "next" page at a time and stops
+        at the page that reaches back past ``--since``.
+        """
+        if not self.since or not dates or not pages.links:
+            return set()
+        skip = set(pages.links)
+        if pages.next and min(dates.values()) >= self.since:
+            skip.discard(pages.next)
+        self._skip("since_pagination", len(skip))
+        return skip
 
     def plan(self, urls: list[str], dates: dict[str, date] | None = None) -> list[Planned]:
         """The links of ``urls`` to fetch, in order."""

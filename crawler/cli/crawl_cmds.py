@@ -149,7 +149,7 @@ def demo_command(paths: Paths, articles: int, port: int, log_level: str) -> None
     """Serve the bundled sample site on 127.0.0.1 and crawl it: the whole pipeline, no network."""
     checks.writable_data_dir(paths)
     checks.reachable_database(paths)
-    take_lock(paths, shared=False, command="demo")
+    lock = take_lock(paths, shared=False, command="demo")
     repair(paths, exclusive=True)
     from crawler.runner import run_crawl
     from crawler.sample_site import build_site, serve
@@ -168,4 +168,5 @@ def demo_command(paths: Paths, articles: int, port: int, log_level: str) -> None
             overrides={"AUTOTHROTTLE_ENABLED": False},
             log_level=log_level,
         )
+    lock.release()
     _finish(summary, paths)

@@ -21,7 +21,7 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawler.frontier import SeenSet, open_seen_set
-from crawler.incremental import IncrementalPolicy, listing_dates
+from crawler.incremental import IncrementalPolicy, listing_dates, pagination
 from crawler.items import ArticleItem
 from crawler.links import in_site, is_asset, page_links, registered_domain
 from crawler.parser import merge_pages, parse_page
@@ -143,8 +143,12 @@ class ChinareportSpider(Spider):
 
     def _follow(self, response: TextResponse, article: Article,
                 dates: dict[str, date]) -> Iterator[Request]:
-        # Pages 2..n of an article come with their page 1; a listing's next pages are followed.
-        skip = set(article.next_pages) if article.status != STATUS_NOT_ARTICLE else set()
+        # Pages 2..n of an article come with their page 1; a listing's next pages are followed
+        # (with --since, one at a time, up to the page that reaches back past the date).
+        if article.status != STATUS_NOT_ARTICLE:
+            skip = set(article.next_pages)
+        else:
+            skip = self.policy.pages_to_skip(dates, pagination(response.text, response.url))
         links = [
             url for url in page_links(response.text, response.url, response.encoding)
             if url not in skip and not is_asset(url) and in_site(url, self.allowed_domains)
