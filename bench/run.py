@@ -25,6 +25,7 @@ MODULE_BENCHES = {
     "parser": "bench.bench_parser",
     "warc": "bench.bench_warc",
     "db": "bench.bench_db",
+    "reparse": "bench.bench_reparse",
 }
 PARTS = ("crawl", *MODULE_BENCHES)
 LONG_PARTS = ("memory", "profile")  # only with their flag, or named in --only

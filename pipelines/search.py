@@ -21,26 +21,27 @@ _HAN_CHAR = re.compile(f"[{_HAN}]")
 _TOKEN = re.compile(rf"([{_HAN}]+)|((?:(?![{_HAN}])[^\W_])+)")
 
 
+_PAIR = re.compile(r"(?=(..))", re.S)  # overlapping pairs, found in C rather than a loop
+
+
 def tokens(value: str | None) -> list[str]:
     """The index tokens of a text: Han bigrams (a lone Han character stays whole), other words."""
-    out: list[str] = []
-    if not value:
-        return out
-    for match in _TOKEN.finditer(value):
-        han, word = match.groups()
-        if han:
-            if len(han) == 1:
-                out.append(han)
-            else:
-                out.extend(han[i : i + 2] for i in range(len(han) - 1))
-        else:
-            out.append(word.lower())
-    return out
+    return token_text(value).split()
 
 
 def token_text(value: str | None) -> str:
     """The tokens of a text joined by spaces, as both databases index them."""
-    return " ".join(tokens(value))
+    if not value:
+        return ""
+    parts = []
+    for han, word in _TOKEN.findall(value):
+        if not han:
+            parts.append(word.lower())
+        elif len(han) == 1:
+            parts.append(han)
+        else:
+            parts.append(" ".join(_PAIR.findall(han)))
+    return " ".join(parts)
 
 
 def query_terms(query: str) -> list[list[str]]:
