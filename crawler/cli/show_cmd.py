@@ -41,19 +41,20 @@ def show_command(id_or_url: str, paths: Paths, raw: bool, versions: bool) -> Non
 
 def _print_raw(article: dict, paths: Paths) -> None:
     from archive.errors import ArchiveError
-    from archive.reader import read_record
+    from archive.reader import read_at
+    from archive.writer import reason_phrase
 
     warc = article.get("warc") or {}
     if not warc.get("filename"):
         fail(f"article {article['id']} has no archived response")
-    path = paths.warc_dir / warc["filename"]
     try:
-        record = read_record(path, int(warc["offset"]), int(warc["length"]))
+        # read_at refuses file names that would lead out of the WARC folder.
+        record = read_at(paths.warc_dir, {"record_id": "", **warc})
     except (ArchiveError, OSError) as exc:
-        fail(f"cannot read {path}: {exc}")
+        fail(f"cannot read the archived response: {exc}")
         return
     out = sys.stdout.buffer
-    out.write(f"HTTP/1.1 {record.status}\r\n".encode("latin-1"))
+    out.write(f"HTTP/1.1 {record.status} {reason_phrase(record.status)}\r\n".encode("latin-1"))
     for name, value in record.headers:
         out.write(f"{name}: {value}\r\n".encode("latin-1", "replace"))
     out.write(b"\r\n")
