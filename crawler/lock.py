@@ -159,12 +159,12 @@ class CrawlLock:
         conninfo = url.render_as_string(hide_password=False)
         conn = psycopg.connect(conninfo, autocommit=True,
                                application_name=self.holder.application_name())
-        key = conn.execute(
+        key = _scalar(conn.execute(
             "SELECT hashtextextended(%s || current_database() || '.' || current_schema(), 0)",
             (_PG_NAMESPACE + ":",),
-        ).fetchone()[0]
+        ).fetchone())
         function = "pg_try_advisory_lock_shared" if self.shared else "pg_try_advisory_lock"
-        got = conn.execute(f"SELECT {function}(%s)", (key,)).fetchone()[0]
+        got = _scalar(conn.execute(f"SELECT {function}(%s)", (key,)).fetchone())
         if got:
             self._pg = conn
             return
@@ -177,6 +177,12 @@ class CrawlLock:
         conn.close()
         names = [Holder.from_application_name(row[0] or "") for row in holders]
         raise LockBusy(_busy_message(self.identity, next((h for h in names if h), None)))
+
+
+def _scalar(row: Any) -> Any:
+    if row is None:
+        raise LockBusy("the database answered no row to the lock query")
+    return row[0]
 
 
 def _backend(db_url: str) -> str:

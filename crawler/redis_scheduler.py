@@ -60,6 +60,9 @@ class RedisScheduler(Scheduler):
     crawler: Crawler | None = None
     prefix: str = DEFAULT_PREFIX
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT
+    worker: str = ""
+    _empty_since: float | None = None
+    df: Any
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RedisScheduler:
@@ -71,7 +74,7 @@ class RedisScheduler(Scheduler):
             "CHINAREPORT_IDLE_TIMEOUT", DEFAULT_IDLE_TIMEOUT
         )
         instance.worker = f"{socket.gethostname()}:{os.getpid()}"
-        instance._empty_since: float | None = None
+        instance._empty_since = None
         crawler.signals.connect(instance._spider_idle, signal=signals.spider_idle)
         return instance
 

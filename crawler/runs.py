@@ -66,7 +66,7 @@ def dead_runs(engine: Engine, *, exclusive: bool) -> list[DeadRun]:
         mine = args.get("host") == host and isinstance(pid, int)
         if mine and pid == os.getpid():
             continue
-        if not exclusive and not (mine and not _alive(pid)):
+        if not exclusive and not (mine and not _alive(int(pid or 0))):
             continue  # a cooperating worker may still be running it
         found.append(DeadRun(row.id, args, row.started))
     return found

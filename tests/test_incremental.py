@@ -22,7 +22,7 @@ def crawl(url: str, data: Path, *extra: str) -> subprocess.CompletedProcess[str]
     result = subprocess.run(
         [sys.executable, "-m", "crawler", "crawl", url + "/", "--data-dir", str(data), *QUIET,
          *extra],
-        capture_output=True, text=True, timeout=300,
+        check=False, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr
     return result
@@ -94,7 +94,7 @@ def test_article_whose_listing_shows_a_newer_date_is_fetched_conditionally(twice
     run = sql(data, "SELECT max(id) FROM crawl_runs")[0][0]
     rows = [r for r in fetched(data, run) if r[0] == target]
     assert len(rows) == 1
-    url, status, warc_file, offset, length = rows[0]
+    _url, status, warc_file, offset, length = rows[0]
     assert status == 304  # the server had nothing new: If-None-Match/If-Modified-Since worked
     record = read_record(data / "warc" / warc_file, offset, length)  # a 304 is archived too
     assert record.status == 304 and record.uri == target

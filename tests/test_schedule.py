@@ -65,7 +65,7 @@ def test_two_runs_on_an_interval(tmp_path):
         result = subprocess.run(
             [sys.executable, "-m", "crawler", "schedule", "--every", "2s", "--max-runs", "2",
              server.url + "/", "--data-dir", str(data), *QUIET],
-            capture_output=True, text=True, timeout=300,
+            check=False, capture_output=True, text=True, timeout=300,
         )
     assert result.returncode == 0, result.stderr
     runs = _runs(data)
@@ -78,7 +78,7 @@ def test_bad_crawl_option_is_refused_before_any_run(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "crawler", "schedule", "--every", "1h", "--no-such-option",
          "--data-dir", str(tmp_path)],
-        capture_output=True, text=True, timeout=120,
+        check=False, capture_output=True, text=True, timeout=120,
     )
     assert result.returncode != 0
     assert "no-such-option" in result.stderr and len(result.stderr.strip().splitlines()) == 1
