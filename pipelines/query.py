@@ -70,6 +70,17 @@ def _person_filter(role: str, name: str) -> ColumnElement[bool]:
     )
 
 
+def _prefer_search_index(conn: Connection) -> None:
+    """Make PostgreSQL use the GIN indexes for this transaction's keyword search.
+
+    The planner does not count the cost of de-TOASTing every bigram tsvector, so it picks a
+    sequential scan that takes about a second at 20,000 articles against 20 ms through the index.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        conn.exec_driver_sql("SET LOCAL enable_indexscan = off")
+
+
 def _text_match(conn: Connection, query: str) -> tuple[ColumnElement[bool], ColumnElement[Any]]:
     """(matches, title_hit) conditions for a keyword query on this database."""
     terms = search.query_terms(query)
@@ -141,6 +152,7 @@ def _statement(
         stmt = stmt.where(Article.published < stop)
     order: list[Any] = []
     if query and query.strip():
+        _prefer_search_index(conn)
         matches, title_hit = _text_match(conn, query)
         stmt = stmt.where(matches)
         order.append(case((title_hit, 0), else_=1))
