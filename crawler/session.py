@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from scrapy import Spider, signals
-from twisted.internet.defer import ensureDeferred
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import deferred_from_coro
+from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.store_writer import ArticleRow, FetchRow, StoreWriter
 from pipelines.db import open_engine
@@ -73,9 +74,22 @@ class CrawlSession:
         from crawler.warc_capture import WarcCapture
 
         capture = self.crawler.get_extension(WarcCapture)
-        if capture is not None:
-            own = capture.previous_capture
-            capture.previous_capture = lambda url: own(url) or store.last_capture(url)
+        if capture is None:
+            return
+        own = capture.previous_capture
+
+        def previous_capture(url: str) -> tuple[str, str, str] | None:
+            found = own(url)
+            if found is not None:
+                return found
+            try:
+                return store.last_capture(url)
+            except SQLAlchemyError as exc:
+                # The database gone must not cost the WARC record: archive a full response.
+                logger.debug("revisit lookup failed for %s: %s", url, exc)
+                return None
+
+        capture.previous_capture = previous_capture
 
     def add_fetch(self, row: FetchRow) -> None:
         """Record one fetch attempt."""
@@ -104,14 +118,16 @@ class CrawlSession:
         stats = self.crawler.stats
         if self.writer is not None:
             try:
-                counts = self.writer.close()
-                for outcome, n in counts.articles.items():
-                    stats.set_value(f"chinareport/articles/{outcome}", n)
-                stats.set_value("chinareport/fetches_stored", counts.fetches)
+                self.writer.close()
             except StoreError as exc:
                 self.failed = self.failed or f"the database stopped accepting writes: {exc}"
                 stats.set_value("chinareport/store_error", self.failed)
                 logger.error("%s", self.failed)
+            # What was stored before a failure counts too: the summary must not say 0.
+            counts = self.writer.counts
+            for outcome, n in counts.articles.items():
+                stats.set_value(f"chinareport/articles/{outcome}", n)
+            stats.set_value("chinareport/fetches_stored", counts.fetches)
         job_dir = self.crawler.settings.get("JOBDIR")
         if job_dir:
             from crawler.jobdir import close_job_dir
@@ -156,7 +172,9 @@ def close_crawl(crawler: Crawler, reason: str) -> None:
     engine = crawler.engine
     if engine is None or engine.spider is None:
         return
-    deferred = ensureDeferred(engine.close_spider_async(reason=reason))
+    # deferred_from_coro, not ensureDeferred: under the asyncio reactor the engine awaits
+    # asyncio futures, which only an asyncio task can drive.
+    deferred = deferred_from_coro(engine.close_spider_async(reason=reason))
     deferred.addErrback(lambda failure: logger.debug("closing: %s", failure.value))
 
 
