@@ -55,6 +55,13 @@ class WriterCounts:
     articles: Counter[str] = field(default_factory=Counter)
 
 
+def _first_line(exc: BaseException) -> str:
+    """The driver's message, first line only: SQLAlchemy appends SQL, parameters and a link."""
+    inner = getattr(exc, "orig", None) or exc
+    lines = [line.strip() for line in str(inner).splitlines() if line.strip()]
+    return lines[0] if lines else type(inner).__name__
+
+
 class StoreWriter:
     """Queue rows and write them in batches from one background thread."""
 
@@ -106,7 +113,7 @@ class StoreWriter:
                     self.error = exc
                     logger.error("storing failed: %s", exc)
                 except Exception as exc:  # noqa: BLE001 - any driver error stops the crawl cleanly
-                    self.error = StoreError(f"database write failed: {exc}")
+                    self.error = StoreError(f"database write failed: {_first_line(exc)}")
                     logger.error("storing failed: %s", exc)
 
     def _write(self, batch: list[Any]) -> None:
