@@ -31,12 +31,12 @@ BEIJING = ZoneInfo("Asia/Shanghai")
 _NOT_AGAIN = frozenset({301, 302, 303, 307, 308, 404, 410})
 _CHUNK = 400
 # One list entry of a listing page: an <li>, <tr>, <dd> or <p> holding a link and a date.
-_ENTRY = re.compile(r"<(li|tr|dd|p)\b[^>]*>(.*?)</\1\s*>", re.I | re.S)
-_HREF = re.compile(r"""<a\b[^>]*?\bhref\s*=\s*["']?([^"'\s>]+)""", re.I)
+_ENTRY = re.compile(r"<(li|tr|dd|p)\b[^>]*>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
+_HREF = re.compile(r"""<a\b[^>]*?\bhref\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
 _DATE = re.compile(r"(20\d\d|19\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
-_ANCHOR = re.compile(r"""<a\b[^>]*?\bhref\s*=\s*["']?([^"'\s>]+)[^>]*>(.*?)</a\s*>""", re.I | re.S)
-_PAGE_TEXT = re.compile(r"^\s*(\d{1,4}|首页|上一页|下一页|尾页|末页|prev|next|[<>‹›«»]+)\s*$", re.I)
-_NEXT_TEXT = re.compile(r"^\s*(下一页|next|[>›»])\s*$", re.I)
+_ANCHOR = re.compile(r"""<a\b[^>]*?\bhref\s*=\s*["']?([^"'\s>]+)[^>]*>(.*?)</a\s*>""", re.IGNORECASE | re.DOTALL)
+_PAGE_TEXT = re.compile(r"^\s*(\d{1,4}|首页|上一页|下一页|尾页|末页|prev|next|[<>‹›«»]+)\s*$", re.IGNORECASE)
+_NEXT_TEXT = re.compile(r"^\s*(下一页|next|[>›»])\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from types import FrameType
 logger = logging.getLogger(__name__)
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_EVERY = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd])", re.I)
+_EVERY = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd])", re.IGNORECASE)
 
 
 class ScheduleError(Exception):

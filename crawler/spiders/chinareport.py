@@ -28,7 +28,6 @@ from crawler.parser import merge_pages, parse_page
 from crawler.parser.record import STATUS_NOT_ARTICLE, Article
 from crawler.session import utcnow
 
-
 _CONTINUATION = re.compile(r"_(?:[2-9]|[1-9]\d+)\.s?html?$")
 
 
