@@ -75,6 +75,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.incomplete.IncompleteResponseMiddleware": 940,
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "crawler.incomplete.BoundedDecompression": 590,
+    # Before decompression on the way back: no charset guess over compressed bytes.
+    "crawler.encoded_body.EncodedBodyMiddleware": 595,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.retry_after.RetryAfterMiddleware": 550,
 }

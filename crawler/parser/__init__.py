@@ -6,7 +6,7 @@ from .charset import decode_html
 from .dates import ParsedDate, parse_date
 from .errors import ParseError
 from .multipage import find_next_pages, merge_pages
-from .page import PARSER_VERSION, parse_page
+from .page import PARSER_VERSION, parse_page, parse_text
 from .record import Article
 
 __all__ = [
@@ -19,4 +19,5 @@ __all__ = [
     "merge_pages",
     "parse_date",
     "parse_page",
+    "parse_text",
 ]

@@ -98,9 +98,17 @@ def _classify(article: Article, body: Body) -> None:
 
 def parse_page(body: bytes, url: str, headers: Mapping[str, str] | None = None) -> Article:
     """Parse one page's raw bytes; unreadable input gives a ``not_article`` record."""
-    charset = None
     try:
         text, charset = decode_html(body or b"", headers)
+    except (ParseError, ValueError, TypeError, MemoryError) as exc:
+        logger.warning("could not decode %s: %s", url, exc)
+        return Article(url=url, parser_version=PARSER_VERSION)
+    return parse_text(text, charset, url)
+
+
+def parse_text(text: str, charset: str | None, url: str) -> Article:
+    """Parse a page already decoded (with the charset ``decode_html`` chose); never raises."""
+    try:
         article = read_article(read_document(text), url)
     except (ParseError, RecursionError, ValueError, TypeError, MemoryError) as exc:
         reason = exc.reason if isinstance(exc, ParseError) else f"{type(exc).__name__}: {exc}"
@@ -110,4 +118,4 @@ def parse_page(body: bytes, url: str, headers: Mapping[str, str] | None = None) 
     return article
 
 
-__all__ = ["PARSER_VERSION", "parse_page", "read_article"]
+__all__ = ["PARSER_VERSION", "parse_page", "parse_text", "read_article"]

@@ -7,6 +7,7 @@ parsing in ``crawler.parser``, storing in the pipelines.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from collections.abc import AsyncIterator, Iterator
@@ -21,10 +22,11 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawler.frontier import SeenSet, open_seen_set
-from crawler.incremental import IncrementalPolicy, listing_dates, pagination
+from crawler.incremental import IncrementalPolicy
 from crawler.items import ArticleItem
-from crawler.links import in_site, is_asset, page_links, registered_domain
-from crawler.parser import merge_pages, parse_page
+from crawler.links import in_site, is_asset, registered_domain
+from crawler.page_analysis import PageAnalyser, PageAnalysis
+from crawler.parser import merge_pages
 from crawler.parser.record import STATUS_NOT_ARTICLE, Article
 from crawler.session import utcnow
 
@@ -35,7 +37,7 @@ def capture_time(response: Response) -> datetime:
     """When the page was fetched: its WARC record's date, the same value a re-parse sees."""
     warc = response.meta.get("warc") or {}
     try:
-        return datetime.fromisoformat(str(warc["warc_date"]).replace("Z", "+00:00"))
+        return datetime.fromisoformat(str(warc["warc_date"]))
     except (KeyError, ValueError):
         return utcnow()
 
@@ -62,6 +64,7 @@ class ChinareportSpider(Spider):
         self._seen: SeenSet | None = None
         self._seen_tmp: Path | None = None
         self._policy: IncrementalPolicy | None = None
+        self._analyser: PageAnalyser | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ChinareportSpider:
@@ -114,17 +117,28 @@ class ChinareportSpider(Spider):
             self._seen.close()
         if self._seen_tmp is not None:
             shutil.rmtree(self._seen_tmp, ignore_errors=True)
+        if self._analyser is not None:
+            self._analyser.close()
 
-    def parse(self, response: Response) -> Iterator[Any]:
+    @property
+    def analyser(self) -> PageAnalyser:
+        """Parses pages in worker processes (CHINAREPORT_PARSE_WORKERS; default cores - 1)."""
+        if self._analyser is None:
+            workers = self.crawler.settings.getint("CHINAREPORT_PARSE_WORKERS", -1)
+            if workers < 0:
+                workers = max(0, (os.cpu_count() or 1) - 1)
+            self._analyser = PageAnalyser(workers)
+        return self._analyser
+
+    async def parse(self, response: Response) -> AsyncIterator[Any]:
         """Parse a page as an article if it is one, and follow its in-site links."""
         if not isinstance(response, TextResponse):
             return
-        article = parse_page(response.body, response.url, _headers(response))
-        dates: dict[str, date] = {}
+        analysis = await self.analyser.analyse(response.body, response.url, _headers(response))
+        article = analysis.article
         if article.status == STATUS_NOT_ARTICLE:
             self.crawler.stats.inc_value("chinareport/pages/not_article")
-            dates = listing_dates(response.text, response.url)
-            if self.policy.older_than_since(dates):
+            if self.policy.older_than_since(analysis.dates):
                 self.crawler.stats.inc_value("chinareport/incremental/since_stopped_listing")
                 return
         elif response.url in self.continuation_pages or self._looks_like_continuation(article):
@@ -134,25 +148,26 @@ class ChinareportSpider(Spider):
             yield self._next_page_request(article, article.next_pages, [], capture_time(response))
         else:
             yield ArticleItem(article=article, fetched_at=capture_time(response))
-        yield from self._follow(response, article, dates)
+        for request in self._follow(analysis):
+            yield request
 
     def _looks_like_continuation(self, article: Article) -> bool:
         # Page 2..n reached by a plain link: it is stored with its page 1, never alone.
         return _CONTINUATION.search(urlsplit(article.url).path) is not None
 
-    def _follow(self, response: TextResponse, article: Article,
-                dates: dict[str, date]) -> Iterator[Request]:
+    def _follow(self, analysis: PageAnalysis) -> Iterator[Request]:
         # Pages 2..n of an article come with their page 1; a listing's next pages are followed
         # (with --since, one at a time, up to the page that reaches back past the date).
-        if article.status != STATUS_NOT_ARTICLE:
+        article = analysis.article
+        if article.status != STATUS_NOT_ARTICLE or analysis.pages is None:
             skip = set(article.next_pages)
         else:
-            skip = self.policy.pages_to_skip(dates, pagination(response.text, response.url))
+            skip = self.policy.pages_to_skip(analysis.dates, analysis.pages)
         links = [
-            url for url in page_links(response.text, response.url, response.encoding)
+            url for url in analysis.links
             if url not in skip and not is_asset(url) and in_site(url, self.allowed_domains)
         ]
-        for planned in self.policy.plan(self.seen.add_new(links), dates):
+        for planned in self.policy.plan(self.seen.add_new(links), analysis.dates):
             yield Request(planned.url, callback=self.parse, headers=planned.headers or None,
                           meta={"incremental": planned.reason})
 
@@ -170,11 +185,14 @@ class ChinareportSpider(Spider):
                        "fetched_at": fetched_at},
         )
 
-    def parse_continuation(self, response: Response, first: Article, remaining: list[str],
-                           collected: list[Article], fetched_at: datetime) -> Iterator[Any]:
+    async def parse_continuation(self, response: Response, first: Article, remaining: list[str],
+                                 collected: list[Article],
+                                 fetched_at: datetime) -> AsyncIterator[Any]:
         """Collect page 2..n of a multi-page article; store the merged record after the last."""
         if isinstance(response, TextResponse):
-            collected = [*collected, parse_page(response.body, response.url, _headers(response))]
+            analysis = await self.analyser.analyse(response.body, response.url,
+                                                   _headers(response), with_links=False)
+            collected = [*collected, analysis.article]
         if remaining:
             yield self._next_page_request(first, remaining, collected, fetched_at)
         else:
