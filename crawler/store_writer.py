@@ -7,11 +7,13 @@ The crawl hands it rows as they come; a thread writes them through the
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from pipelines.errors import StoreError
@@ -62,6 +64,46 @@ def _first_line(exc: BaseException) -> str:
     return lines[0] if lines else type(inner).__name__
 
 
+class SqliteFileGuard:
+    """Notice a SQLite file deleted, replaced or made read-only under a running crawl.
+
+    Open connections keep writing through their file descriptors whatever happens to the
+    path: into an unlinked file after a delete or replace (rows silently lost), or into a
+    file the user has made read-only. The writer checks before each batch and stops.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.identity = self._identity()
+
+    @classmethod
+    def for_url(cls, url: Any) -> SqliteFileGuard | None:
+        """A guard for a SQLAlchemy URL naming a SQLite file, else None."""
+        database = url.database or ""
+        if url.get_backend_name() != "sqlite" or database in ("", ":memory:") or \
+                database.startswith("file:"):
+            return None
+        try:
+            return cls(Path(database))
+        except OSError:  # not created yet: nothing to compare against
+            return None
+
+    def _identity(self) -> tuple[int, int]:
+        stat = self.path.stat()
+        return stat.st_dev, stat.st_ino
+
+    def check(self) -> None:
+        """Raise StoreError unless the path is still the file opened, and writable."""
+        try:
+            identity = self._identity()
+        except OSError as exc:
+            raise StoreError(f"the database file {self.path} is gone: {exc.strerror}") from exc
+        if identity != self.identity:
+            raise StoreError(f"the database file {self.path} was replaced during the crawl")
+        if not os.access(self.path, os.W_OK):
+            raise StoreError(f"the database file {self.path} is no longer writable")
+
+
 class StoreWriter:
     """Queue rows and write them in batches from one background thread."""
 
@@ -73,6 +115,7 @@ class StoreWriter:
         self.max_delay = max_delay
         self.counts = WriterCounts()
         self.error: StoreError | None = None
+        self._guard = SqliteFileGuard.for_url(store.engine.url)
         self._queue: queue.Queue[object] = queue.Queue(maxsize=10_000)
         self._thread = threading.Thread(target=self._run, name="chinareport-store", daemon=True)
         self._thread.start()
@@ -117,6 +160,8 @@ class StoreWriter:
                     logger.error("storing failed: %s", exc)
 
     def _write(self, batch: list[Any]) -> None:
+        if self._guard is not None:
+            self._guard.check()
         fetches = [
             {"run_id": self.run_id, **vars(row)} for row in batch if isinstance(row, FetchRow)
         ]
