@@ -116,6 +116,8 @@ class WarcCapture:
         # Losing records silently would break the archive's promise: stop the crawl instead.
         self.failed = True
         self.crawler.stats.inc_value("warc/write_errors")
+        # The runner's summary reads this key: the user learns which folder and why.
+        self.crawler.stats.set_value("chinareport/warc_error", str(exc))
         logger.error("WARC write failed, closing the spider: %s", exc)
         if self.crawler.engine is not None:
             deferred_from_coro(self.crawler.engine.close_spider_async(reason=WRITE_ERROR_REASON))
