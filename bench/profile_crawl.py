@@ -157,6 +157,7 @@ def profile_crawl(options: Options) -> dict[str, object]:
     out.mkdir(parents=True, exist_ok=True)
     site_dir = options.out_dir / f"site-{options.articles}"
     run_dir = options.out_dir / "runs" / "profile"
+    shutil.rmtree(run_dir, ignore_errors=True)  # a fresh data dir, as the crawl benchmark uses
     with Nginx(site_dir, options.out_dir / "nginx") as server:
         write_site(options.articles, site_dir, server.url)
         crawl = CONTENDERS["chinareport"].argv(server.url, run_dir, options)

@@ -1,4 +1,4 @@
-"""Scrapy item pipeline: a thin adapter from spider items to the store (normalise, upsert)."""
+"""Scrapy item pipeline: a thin adapter from spider items to the store writer."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ from scrapy.exceptions import NotConfigured
 from crawler.items import ArticleItem
 from crawler.session import CrawlSession
 from crawler.store_writer import ArticleRow
-from pipelines.normalise import normalise_record
 
 
 class StorePipeline:
-    """Normalise each article record and queue it for the database."""
+    """Queue each article record for the database (the writer normalises and upserts)."""
 
     def __init__(self, crawler: Crawler, session: CrawlSession) -> None:
         self.crawler = crawler
@@ -30,7 +29,7 @@ class StorePipeline:
             article = item.article
             self.session.add_article(
                 ArticleRow(
-                    record=normalise_record(article.to_record()),
+                    record=article.to_record(),
                     fetched_at=item.fetched_at,
                     charset=article.charset,
                     published_raw=article.published_raw,

@@ -10,6 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
+import threading
+import time
 from collections.abc import Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -47,9 +50,17 @@ def analyse_page(body: bytes, url: str, headers: Mapping[str, str], *,
     return result
 
 
-def _quiet_worker() -> None:
+def _init_worker(parent: int) -> None:
     # charset_normalizer logs at TRACE level per guess: formatting that costs real time.
     logging.getLogger("charset_normalizer").setLevel(logging.WARNING)
+    # A pool worker waits for work forever: if the crawl is killed (kill -9), go with it.
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
 
 
 class PageAnalyser:
@@ -62,7 +73,7 @@ class PageAnalyser:
             # spawn, not fork: the crawl process has threads (the store writer) and a reactor.
             context = multiprocessing.get_context("spawn")
             self._pool = ProcessPoolExecutor(workers, mp_context=context,
-                                             initializer=_quiet_worker)
+                                             initializer=_init_worker, initargs=(os.getpid(),))
 
     async def analyse(self, body: bytes, url: str, headers: Mapping[str, str], *,
                       with_links: bool = True) -> PageAnalysis:

@@ -74,8 +74,8 @@ class CrawlSession:
         from crawler.warc_capture import WarcCapture
 
         capture = self.crawler.get_extension(WarcCapture)
-        if capture is None:
-            return
+        if capture is None or not _has_captures(store):
+            return  # a first crawl: nothing archived before, no lookup per response
         own = capture.previous_capture
 
         def previous_capture(url: str) -> tuple[str, str, str] | None:
@@ -165,6 +165,22 @@ def _run_counts(stats: dict[str, Any]) -> dict[str, Any]:
                            "downloader/exception_type_count/")):
             counts[key] = value
     return json.loads(json.dumps(counts, default=str))
+
+
+def _has_captures(store: ArticleStore) -> bool:
+    """Whether any response has been archived into this database before."""
+    from sqlalchemy import select
+
+    from pipelines.models import Fetch
+
+    try:
+        with store.engine.connect() as conn:
+            found = conn.execute(
+                select(Fetch.id).where(Fetch.warc_record_type == "response").limit(1)
+            ).first()
+    except SQLAlchemyError:
+        return True  # cannot tell: keep the lookups
+    return found is not None
 
 
 def close_crawl(crawler: Crawler, reason: str) -> None:

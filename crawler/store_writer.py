@@ -1,27 +1,31 @@
-"""A background writer that stores fetches and articles in batches, off the reactor thread.
+"""A background writer that stores fetches and articles in batches, in its own process.
 
-The crawl hands it rows as they come; a thread writes them through the
-``pipelines`` store in batches, so SQL never blocks downloading and parsing.
+The crawl hands it rows as they come; a child process normalises them and writes
+them through the ``pipelines`` store in batches. SQL, search tokens and record
+normalising then cost the crawl's process nothing, not even the GIL.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import queue
-import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from pipelines.db import open_engine
 from pipelines.errors import StoreError
+from pipelines.normalise import normalise_record
 from pipelines.store import ArticleStore, StoreItem
 
 logger = logging.getLogger(__name__)
 
-_STOP = object()
+_STOP = "stop"  # a string, so it survives the trip through the queue
 
 
 @dataclass
@@ -104,73 +108,162 @@ class SqliteFileGuard:
             raise StoreError(f"the database file {self.path} is no longer writable")
 
 
-class StoreWriter:
-    """Queue rows and write them in batches from one background thread."""
+class BatchWriter:
+    """Write batches of rows through the store (in the writer process)."""
 
-    def __init__(self, store: ArticleStore, run_id: int, *, batch_size: int = 200,
-                 max_delay: float = 0.5) -> None:
+    def __init__(self, store: ArticleStore, run_id: int) -> None:
         self.store = store
         self.run_id = run_id
-        self.batch_size = batch_size
-        self.max_delay = max_delay
         self.counts = WriterCounts()
-        self.error: StoreError | None = None
         self._guard = SqliteFileGuard.for_url(store.engine.url)
-        self._queue: queue.Queue[object] = queue.Queue(maxsize=10_000)
-        self._thread = threading.Thread(target=self._run, name="chinareport-store", daemon=True)
-        self._thread.start()
 
-    def put(self, row: FetchRow | ArticleRow) -> None:
-        """Queue one row; raises the writer's StoreError once it has failed."""
-        if self.error is not None:
-            raise self.error
-        self._queue.put(row)
-
-    def close(self) -> WriterCounts:
-        """Write what is queued, stop the thread and return the counts."""
-        self._queue.put(_STOP)
-        self._thread.join()
-        if self.error is not None:
-            raise self.error
-        return self.counts
-
-    def _run(self) -> None:
-        stop = False
-        while not stop:
-            batch: list[object] = [self._queue.get()]
-            try:
-                while len(batch) < self.batch_size:
-                    batch.append(self._queue.get(timeout=self.max_delay))
-            except queue.Empty:
-                pass
-            if batch[-1] is _STOP:
-                batch.pop()
-                stop = True
-            elif _STOP in batch:
-                batch.remove(_STOP)
-                stop = True
-            if self.error is None and batch:
-                try:
-                    self._write(batch)
-                except StoreError as exc:
-                    self.error = exc
-                    logger.error("storing failed: %s", exc)
-                except Exception as exc:  # noqa: BLE001 - any driver error stops the crawl cleanly
-                    self.error = StoreError(f"database write failed: {_first_line(exc)}")
-                    logger.error("storing failed: %s", exc)
-
-    def _write(self, batch: list[Any]) -> None:
+    def write(self, batch: list[Any]) -> None:
+        """Store one batch: fetch rows first, then the articles."""
         if self._guard is not None:
             self._guard.check()
         fetches = [
             {"run_id": self.run_id, **vars(row)} for row in batch if isinstance(row, FetchRow)
         ]
-        articles = [
-            StoreItem(row.record, row.fetched_at, row.charset, row.published_raw, row.page_count)
-            for row in batch
-            if isinstance(row, ArticleRow)
-        ]
+        articles = []
+        for row in batch:
+            if isinstance(row, ArticleRow):
+                try:
+                    record = normalise_record(row.record)
+                except StoreError as exc:  # one bad record must not stop the crawl
+                    logger.warning("not storing %s: %s", row.record.get("url"), exc)
+                    self.counts.articles["invalid"] += 1
+                    continue
+                articles.append(StoreItem(record, row.fetched_at, row.charset,
+                                          row.published_raw, row.page_count))
         if fetches:
             self.counts.fetches += self.store.record_fetches(fetches)
         if articles:
             self.counts.articles.update(self.store.store_articles(articles))
+
+
+def _next_batch(rows: Any, size: int, max_delay: float,
+                parent: int) -> tuple[list[Any], bool]:
+    """Up to ``size`` rows, waiting at most ``max_delay`` after the first; and whether to stop."""
+    while True:
+        try:
+            batch: list[Any] = list(rows.get(timeout=1.0))
+            break
+        except queue.Empty:
+            if os.getppid() != parent:  # the crawl was killed: nobody will send more
+                return [], True
+    try:
+        while len(batch) < size and _STOP not in batch:
+            batch.extend(rows.get(timeout=max_delay))
+    except queue.Empty:
+        pass
+    stop = _STOP in batch
+    return [row for row in batch if row != _STOP], stop
+
+
+def _writer_main(db_url: str, run_id: int, rows: Any, results: Any, batch_size: int,
+                 max_delay: float) -> None:
+    """The writer process: store batches until told to stop; report counts or the error."""
+    parent = os.getppid()
+    error: str | None = None
+    writer: BatchWriter | None = None
+    try:
+        writer = BatchWriter(ArticleStore(open_engine(db_url, upgrade=False)), run_id)
+    except StoreError as exc:
+        error = str(exc)
+    stop = False
+    while not stop:
+        batch, stop = _next_batch(rows, batch_size, max_delay, parent)
+        if error is not None or writer is None or not batch:
+            continue  # after a failure, drain the queue so the crawl never blocks on it
+        try:
+            writer.write(batch)
+        except StoreError as exc:
+            error = str(exc)
+        except Exception as exc:  # noqa: BLE001 - any driver error stops the crawl cleanly
+            error = f"database write failed: {_first_line(exc)}"
+        if error is not None:
+            _report(results, ("error", error))
+    counts = writer.counts if writer is not None else WriterCounts()
+    _report(results, ("done", (counts.fetches, dict(counts.articles), error)))
+
+
+def _report(results: Any, message: tuple[str, Any]) -> None:
+    try:
+        results.send(message)
+    except OSError:  # the crawl is gone (killed): nobody to tell
+        pass
+
+
+class StoreWriter:
+    """Queue rows for the writer process; raises its StoreError once it has failed."""
+
+    def __init__(self, store: ArticleStore, run_id: int, *, batch_size: int = 200,
+                 max_delay: float = 0.5, send_every: float = 0.2) -> None:
+        self.store = store
+        # Rows cross to the writer in small lists: one queue operation per list, not per row.
+        self.send_every = send_every
+        self._outbox: list[FetchRow | ArticleRow] = []
+        self._sent_at = time.monotonic()
+        self.run_id = run_id
+        self.counts = WriterCounts()
+        self.error: StoreError | None = None
+        # spawn, not fork: this process runs a reactor and threads.
+        context = multiprocessing.get_context("spawn")
+        self._rows = context.Queue(maxsize=10_000)
+        self._results, child_end = context.Pipe(duplex=False)
+        url = store.engine.url.render_as_string(hide_password=False)
+        self._process = context.Process(
+            target=_writer_main,
+            args=(url, run_id, self._rows, child_end, batch_size, max_delay),
+            name="chinareport-store",
+            daemon=True,
+        )
+        self._process.start()
+        child_end.close()
+
+    def _check(self) -> None:
+        while self.error is None and self._results.poll():
+            kind, value = self._results.recv()
+            if kind == "error":
+                self.error = StoreError(value)
+                logger.error("storing failed: %s", value)
+
+    def put(self, row: FetchRow | ArticleRow) -> None:
+        """Queue one row; raises the writer's StoreError once it has failed."""
+        self._outbox.append(row)
+        now = time.monotonic()
+        if len(self._outbox) >= 64 or now - self._sent_at >= self.send_every:
+            self._send(now)
+
+    def _send(self, now: float) -> None:
+        self._check()
+        if self.error is not None:
+            raise self.error
+        if self._outbox:
+            self._rows.put(self._outbox)
+            self._outbox = []
+        self._sent_at = now
+
+    def close(self) -> WriterCounts:
+        """Write what is queued, stop the writer and return the counts."""
+        if self.error is None and self._outbox:
+            self._rows.put(self._outbox)
+        self._rows.put([_STOP])
+        error: str | None = None
+        try:
+            while True:
+                kind, value = self._results.recv()
+                if kind == "error":
+                    error = error or value
+                elif kind == "done":
+                    fetches, articles, error = value[0], value[1], value[2] or error
+                    self.counts = WriterCounts(fetches, Counter(articles))
+                    break
+        except EOFError:
+            error = error or "the database writer process died"
+        self._process.join()
+        self._rows.close()
+        if error is not None:
+            self.error = StoreError(error)
+            raise self.error
+        return self.counts
