@@ -39,13 +39,7 @@ def main() -> None:
 
 def _register() -> None:
     for module_name, attribute in _COMMANDS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue  # not built yet
-            raise
-        found = getattr(module, attribute)
+        found = getattr(importlib.import_module(module_name), attribute)
         for command in found if isinstance(found, list) else [found]:
             main.add_command(command)
 
