@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -117,9 +118,11 @@ def _iter_stream(
 ) -> Iterator[ArchivedResponse]:
     it = ArchiveIterator(stream)
     offset = base_offset  # where the record being read starts: the end of the last good one
+    last_start = 0  # start of the last record, relative to the stream
     try:
         for record in it:
             where = f"{display} at offset {offset}"
+            last_start = it.get_record_offset()
             if record.rec_type not in RESPONSE_TYPES:
                 offset = base_offset + it.get_record_offset() + it.get_record_length()
                 continue
@@ -139,18 +142,33 @@ def _iter_stream(
             )
             offset = base_offset + start + length
             yield replace(response, locator=locator)
-        # warcio stops quietly at a gzip member cut short: the records must cover the file.
+        # warcio stops quietly at a gzip member cut short: the records must cover the file,
+        # and the last one must be a whole gzip member.
         size = stream.seek(0, os.SEEK_END)
-        if offset - base_offset < size:
-            raise ArchiveError(
-                f"{display} at offset {offset}: truncated or damaged record "
-                f"({size - (offset - base_offset)} bytes after the last complete record)"
-            )
+        if offset - base_offset < size or not _whole_member(stream, last_start):
+            start = base_offset + min(last_start, offset - base_offset)
+            raise ArchiveError(f"{display} at offset {start}: truncated or damaged record")
     except ArchiveError:
         raise
     except Exception as exc:  # warcio fails on damaged input with assorted exception types
         reason = str(exc) if isinstance(exc, ArchiveLoadFailed) else f"{type(exc).__name__}: {exc}"
         raise ArchiveError(f"{display} at offset {offset}: damaged WARC ({reason})") from exc
+
+
+def _whole_member(stream: BinaryIO, start: int) -> bool:
+    """Whether the bytes from ``start`` to the end are one complete gzip member (or not gzip)."""
+    stream.seek(start)
+    data = stream.read()
+    if not data.startswith(b"\x1f\x8b"):
+        return True  # an uncompressed WARC: warcio checked the record's length itself
+    decomp = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        while data and not decomp.eof:
+            decomp.decompress(data, 1 << 20)
+            data = decomp.unconsumed_tail
+    except zlib.error:
+        return False
+    return decomp.eof and not decomp.unused_data
 
 
 def iter_records(paths: Iterable[str | os.PathLike[str]]) -> Iterator[ArchivedResponse]:
