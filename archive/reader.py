@@ -122,12 +122,13 @@ def _iter_stream(
     try:
         for record in it:
             where = f"{display} at offset {offset}"
-            last_start = it.get_record_offset()
             if record.rec_type not in RESPONSE_TYPES:
-                offset = base_offset + it.get_record_offset() + it.get_record_length()
+                last_start = it.get_record_offset()  # (reads the record to its end)
+                offset = base_offset + last_start + it.get_record_length()
                 continue
             response = _build(record, where)
             start, length = it.get_record_offset(), it.get_record_length()
+            last_start = start
             if not length:
                 raise ArchiveError(f"{where}: record truncated")
             rec = record.rec_headers
