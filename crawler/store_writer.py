@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from crawler.children import die_with_parent
 from pipelines.db import open_engine
 from pipelines.errors import StoreError
 from pipelines.normalise import normalise_record
@@ -161,9 +162,10 @@ def _next_batch(rows: Any, size: int, max_delay: float,
 
 
 def _writer_main(db_url: str, run_id: int, rows: Any, results: Any, batch_size: int,
-                 max_delay: float) -> None:
+                 max_delay: float, parent: int) -> None:
     """The writer process: store batches until told to stop; report counts or the error."""
-    parent = os.getppid()
+    if not die_with_parent(parent):
+        return
     error: str | None = None
     writer: BatchWriter | None = None
     try:
@@ -214,7 +216,7 @@ class StoreWriter:
         url = store.engine.url.render_as_string(hide_password=False)
         self._process = context.Process(
             target=_writer_main,
-            args=(url, run_id, self._rows, child_end, batch_size, max_delay),
+            args=(url, run_id, self._rows, child_end, batch_size, max_delay, os.getpid()),
             name="chinareport-store",
             daemon=True,
         )
