@@ -17,10 +17,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from warcio.archiveiterator import ArchiveIterator  # noqa: E402
+from warcio.archiveiterator import ArchiveIterator
 
-from archive.writer import WarcWriter  # noqa: E402
-from bench.common import Row, row  # noqa: E402
+from archive.writer import WarcWriter
+from bench.common import Row, row
 
 BASE = "http://bench.test"
 

@@ -21,7 +21,7 @@ _HAN_CHAR = re.compile(f"[{_HAN}]")
 _TOKEN = re.compile(rf"([{_HAN}]+)|((?:(?![{_HAN}])[^\W_])+)")
 
 
-_PAIR = re.compile(r"(?=(..))", re.S)  # overlapping pairs, found in C rather than a loop
+_PAIR = re.compile(r"(?=(..))", re.DOTALL)  # overlapping pairs, found in C rather than a loop
 
 
 def tokens(value: str | None) -> list[str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 
-
 import click
 
 from crawler.cli import checks
@@ -19,8 +18,14 @@ from crawler.cli.common import Paths, fail, storage_options
 @click.option("--dry-run", is_flag=True, help="Report what would change without writing.")
 def command(warcs: tuple[str, ...], paths: Paths, workers: int | None, dry_run: bool) -> None:
     """Re-parse WARC files (default: every WARC in the data dir) with the current parser."""
-    from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn,
-                               TimeRemainingColumn, TransferSpeedColumn)
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
 
     from crawler.reparse import reparse, warc_files
     from pipelines.db import open_engine
