@@ -50,9 +50,10 @@ class WarcCapture:
         settings = crawler.settings
         if not settings.getbool("WARC_ENABLED", True):
             raise NotConfigured("WARC_ENABLED is off")
-        directory = settings.get("WARC_DIR")
-        if not directory:
-            raise NotConfigured("WARC_DIR is not set")
+        # `scrapy crawl` sets no WARC_DIR: archive into the data dir as the CLI does.
+        directory = settings.get("WARC_DIR") or str(
+            Path(settings.get("CHINAREPORT_DATA_DIR") or "data") / "warc"
+        )
         writer = WarcWriter(
             Path(directory),
             max_size=settings.getint("WARC_MAX_SIZE", 1 << 30),
