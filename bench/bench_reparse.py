@@ -68,14 +68,15 @@ def parser_alone(pages: list[tuple[str, bytes, dict]]) -> float:
     return len(pages) / (time.perf_counter() - start)
 
 
-def reparse_rate(paths: list[Path], db_dir: Path, workers: int, pages: int) -> float:
-    """Pages per second of a full re-parse (read, parse on ``workers``, store) into SQLite."""
+def reparse_rate(paths: list[Path], db_dir: Path, workers: int, pages: int, *,
+                 dry_run: bool = False) -> float:
+    """Pages per second of a re-parse (read, parse on ``workers``, store) into SQLite."""
     from crawler.reparse import reparse
     from pipelines.db import open_engine
 
     engine = open_engine(f"sqlite:///{db_dir / f'reparse-{workers}-{time.monotonic_ns()}.db'}")
     start = time.perf_counter()
-    reparse(paths, engine, workers=workers)
+    reparse(paths, engine, workers=workers, dry_run=dry_run)
     elapsed = time.perf_counter() - start
     engine.dispose()
     return pages / elapsed
@@ -90,11 +91,12 @@ def run(quick: bool = False) -> list[Row]:
         warc_dir = Path(tmp) / "warc"
         warc_dir.mkdir()
         paths, pages = build_warc(warc_dir, articles)
-        bare, alone, full = [], [], []
+        bare, alone, full, dry = [], [], [], []
         for _ in range(runs):
             bare.append(bare_warcio(paths))
             alone.append(parser_alone(pages))
             full.append(reparse_rate(paths, Path(tmp), cores, len(pages)))
+            dry.append(reparse_rate(paths, Path(tmp), cores, len(pages), dry_run=True))
     target = 0.8 * sorted(alone)[len(alone) // 2] * cores
     ratio = [f / (a * cores) for f, a in zip(full, alone, strict=True)]
     name = f"reparse ({len(pages)} responses)"
@@ -103,6 +105,7 @@ def run(quick: bool = False) -> list[Row]:
         row(name, "parser alone, 1 core", alone, "pages/s"),
         row(name, f"reparse, {cores} workers", full, "pages/s",
             target=f">= {target:.0f} pages/s", passed=sorted(full)[len(full) // 2] >= target),
+        row(name, f"reparse --dry-run (no store), {cores} workers", dry, "pages/s"),
         row(name, "reparse / (parser x cores)", ratio, "x", target=">= 0.80",
             passed=sorted(ratio)[len(ratio) // 2] >= 0.8),
     ]
