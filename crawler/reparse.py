@@ -64,14 +64,14 @@ def _is_html_page(response: ArchivedResponse) -> bool:
 
 
 def _page_inputs(paths: list[Path], report: ReparseReport,
-                 progress: Callable[[int], None]) -> Iterator[PageInput]:
+                 progress: Callable[[int, int], None]) -> Iterator[PageInput]:
     for path in paths:
         done = 0
         try:
             for response in iter_records([path]):
                 report.records += 1
                 offset = response.locator.offset
-                progress(offset - done)
+                progress(offset - done, report.records)
                 done = offset
                 if _is_html_page(response):
                     headers = {k: v for k, v in response.headers}
@@ -79,7 +79,7 @@ def _page_inputs(paths: list[Path], report: ReparseReport,
         except (ArchiveError, OSError) as exc:
             report.errors.append(str(exc))
             logger.error("%s", exc)
-        progress(max(path.stat().st_size - done, 0) if path.exists() else 0)
+        progress(max(path.stat().st_size - done, 0) if path.exists() else 0, report.records)
 
 
 def parse_batch(batch: list[PageInput]) -> list[tuple[str, str, Article]]:
@@ -240,7 +240,7 @@ class _Storer:
 
 
 def reparse(paths: list[Path], engine: Any, *, workers: int | None = None, dry_run: bool = False,
-            progress: Callable[[int], None] = lambda n: None) -> ReparseReport:
+            progress: Callable[[int, int], None] = lambda size, records: None) -> ReparseReport:
     """Rebuild article records from ``paths`` into the database behind ``engine``."""
     report = ReparseReport()
     joiner = PageJoiner()

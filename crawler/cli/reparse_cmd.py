@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import click
 
@@ -18,14 +19,7 @@ from crawler.cli.common import Paths, fail, storage_options
 @click.option("--dry-run", is_flag=True, help="Report what would change without writing.")
 def command(warcs: tuple[str, ...], paths: Paths, workers: int | None, dry_run: bool) -> None:
     """Re-parse WARC files (default: every WARC in the data dir) with the current parser."""
-    from rich.progress import (
-        BarColumn,
-        DownloadColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-        TransferSpeedColumn,
-    )
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
     from crawler.reparse import reparse, warc_files
     from pipelines.db import open_engine
@@ -40,13 +34,20 @@ def command(warcs: tuple[str, ...], paths: Paths, workers: int | None, dry_run: 
         fail(str(exc))
         return
     total = sum(p.stat().st_size for p in files)
-    columns = (TextColumn("re-parsing"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+    columns = (TextColumn("re-parsing"), BarColumn(), DownloadColumn(),
+               TextColumn("{task.fields[records]:,} records, {task.fields[rate]:,.0f} records/s"),
                TimeRemainingColumn())
     with Progress(*columns, transient=True, disable=not os.isatty(2)) as bar:
-        task = bar.add_task("reparse", total=total)
+        task = bar.add_task("reparse", total=total, records=0, rate=0.0)
+        started = time.monotonic()
+
+        def advance(size: int, records: int) -> None:
+            rate = records / max(time.monotonic() - started, 1e-6)
+            bar.update(task, advance=size, records=records, rate=rate)
+
         try:
             report = reparse(files, engine, workers=workers or os.cpu_count() or 1,
-                             dry_run=dry_run, progress=lambda n: bar.advance(task, n))
+                             dry_run=dry_run, progress=advance)
         except StoreError as exc:
             fail(str(exc))
             return
