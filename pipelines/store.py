@@ -232,22 +232,7 @@ class ArticleStore:
         return _Prepared(item, canonical, host, content_hash(record), published, is_date)
 
     def _store_chunk(self, conn: Connection, part: list[_Prepared]) -> list[str]:
-        existing = {
-            row.canonical_url: row
-            for row in conn.execute(
-                select(
-                    Article.id,
-                    Article.canonical_url,
-                    Article.content_hash,
-                    Article.title,
-                    Article.body,
-                    Article.first_seen,
-                    Article.last_seen,
-                    Article.last_changed,
-                    Article.parser_version,
-                ).where(Article.canonical_url.in_([p.canonical for p in part]))
-            )
-        }
+        existing = {row.canonical_url: row for row in _current_rows(conn, part)}
         outcome: dict[str, str] = {}
         fresh = [p for p in part if p.canonical not in existing]
         if fresh:
@@ -258,19 +243,7 @@ class ArticleStore:
         # Rows another writer inserted between our read and our insert go the update way.
         late = [p for p in part if p.canonical not in existing and p.canonical not in outcome]
         if late:
-            for row in conn.execute(
-                select(
-                    Article.id,
-                    Article.canonical_url,
-                    Article.content_hash,
-                    Article.title,
-                    Article.body,
-                    Article.first_seen,
-                    Article.last_seen,
-                    Article.last_changed,
-                    Article.parser_version,
-                ).where(Article.canonical_url.in_([p.canonical for p in late]))
-            ):
+            for row in _current_rows(conn, late):
                 existing[row.canonical_url] = row
         for prep in part:
             if prep.canonical not in outcome:
@@ -417,6 +390,23 @@ class ArticleStore:
                     )
         if rows:
             conn.execute(insert(ArticlePerson), rows)
+
+
+def _current_rows(conn: Connection, part: list[_Prepared]) -> Any:
+    """The stored state an upsert compares against, for the articles of ``part``."""
+    return conn.execute(
+        select(
+            Article.id,
+            Article.canonical_url,
+            Article.content_hash,
+            Article.title,
+            Article.body,
+            Article.first_seen,
+            Article.last_seen,
+            Article.last_changed,
+            Article.parser_version,
+        ).where(Article.canonical_url.in_([p.canonical for p in part]))
+    )
 
 
 def _unique(names: Any) -> list[str]:
