@@ -1,7 +1,8 @@
 """The crawl's seen-URL set, kept out of memory: a SQLite file in the job dir, or a Redis set.
 
 The spider asks once per page which of its links are new; the answer also marks them
-seen. Locally the set lives in ``JOBDIR/seen.sqlite`` (a temporary job dir when none is
+seen. Most links of a page were seen before (menus, related articles): a bounded set
+of recently known keys in memory answers those without a query. Locally the set lives in ``JOBDIR/seen.sqlite`` (a temporary job dir when none is
 given), so a long crawl's memory does not grow with it. In a distributed crawl it is a
 Redis set shared by every worker: ``SADD`` answers "new" to exactly one of them, which
 is what keeps two workers from fetching the same URL.
@@ -20,6 +21,9 @@ logger = logging.getLogger(__name__)
 SEEN_FILE = "seen.sqlite"
 DUPES_FILE = "dupes.sqlite"
 _CHUNK = 500
+# Keys of URLs known to be seen, kept in memory (about 90 bytes each): bounded, so a long
+# crawl's memory stays flat; the set on disk or in Redis stays the one that decides.
+KNOWN_KEYS_MAX = 200_000
 
 
 def url_key(url: str) -> bytes:
@@ -84,8 +88,40 @@ class SqliteSeenSet:
             raise
         return [keyed[k] for k in fresh]
 
+    def add(self, key: bytes) -> bool:
+        """Mark one key seen; True if it was not (one statement, its own transaction)."""
+        cursor = self._conn.execute("INSERT OR IGNORE INTO seen VALUES (?)", (key,))
+        return cursor.rowcount > 0
+
     def close(self) -> None:
         self._conn.close()
+
+
+class KnownFirstSeenSet:
+    """A seen set that skips the lookup for keys it already knows to be seen."""
+
+    def __init__(self, inner: SeenSet, max_known: int = KNOWN_KEYS_MAX) -> None:
+        self.inner = inner
+        self.max_known = max_known
+        self._known: set[bytes] = set()
+
+    def add_new(self, urls: list[str]) -> list[str]:
+        known = self._known
+        unknown: dict[bytes, str] = {}
+        for url in urls:
+            key = url_key(url)
+            if key not in known:
+                unknown.setdefault(key, url)
+        if not unknown:
+            return []
+        fresh = self.inner.add_new(list(unknown.values()))
+        if len(known) + len(unknown) > self.max_known:
+            known.clear()  # a cache: forgetting costs lookups, never a wrong answer
+        known.update(unknown)
+        return fresh
+
+    def close(self) -> None:
+        self.inner.close()
 
 
 class RedisSeenSet:
@@ -117,14 +153,15 @@ def open_seen_set(settings: Any) -> tuple[SeenSet, Path | None]:
 
         from crawler.redis_scheduler import redis_keys
 
-        return RedisSeenSet(get_redis_from_settings(settings), redis_keys(prefix)["seen"]), None
+        server = get_redis_from_settings(settings)
+        return KnownFirstSeenSet(RedisSeenSet(server, redis_keys(prefix)["seen"])), None
     job_dir = settings.get("JOBDIR")
     if job_dir:
-        return SqliteSeenSet(Path(job_dir) / SEEN_FILE), None
+        return KnownFirstSeenSet(SqliteSeenSet(Path(job_dir) / SEEN_FILE)), None
     import tempfile
 
     temporary = Path(tempfile.mkdtemp(prefix="chinareport-seen-"))
-    return SqliteSeenSet(temporary / SEEN_FILE), temporary
+    return KnownFirstSeenSet(SqliteSeenSet(temporary / SEEN_FILE)), temporary
 
 
 class DiskDupeFilter:
@@ -151,8 +188,7 @@ class DiskDupeFilter:
 
     def request_seen(self, request: Any) -> bool:
         """True if a request with this fingerprint was seen (and remember it)."""
-        key = self.fingerprinter.fingerprint(request).hex()
-        return not self.set.add_new([key])
+        return not self.set.add(url_key(self.fingerprinter.fingerprint(request).hex()))
 
     def open(self) -> None:
         """Nothing to do: the file is open."""
