@@ -99,6 +99,8 @@ class IncrementalPolicy:
         self.since = since
         self.skipped: dict[str, int] = {}
         self._count = count
+        # Looked up now, before this crawl stores anything: see _had_history.
+        self._history = self._had_history() if engine is not None else False
 
     def older_than_since(self, dates: dict[str, date]) -> bool:
         """True when a listing dates its links and every one is before ``--since``."""
@@ -125,7 +127,7 @@ class IncrementalPolicy:
             kept = [u for u in urls if u not in dates or dates[u] >= self.since]
             self._skip("since", len(urls) - len(kept))
             urls = kept
-        if self.engine is None or not urls:
+        if self.engine is None or not urls or not self._history:
             return [Planned(u, {}, "new") for u in urls]
         try:
             stored = self._stored(urls)
@@ -156,6 +158,23 @@ class IncrementalPolicy:
         again = [p.url for p in planned if p.reason == "changed"]  # --refresh: full fetch
         validators = self._validators(again) if again else {}
         return [Planned(p.url, validators.get(p.url, {}), p.reason) for p in planned]
+
+    def _had_history(self) -> bool:
+        """Whether the database holds any article or fetch yet.
+
+        Without one (a first crawl) every link is new: this crawl's own pages reach the
+        policy only once, through the seen set, so the lookups per page are skipped.
+        """
+        assert self.engine is not None
+        try:
+            with self.engine.connect() as conn:
+                return any(
+                    conn.execute(select(model.id).limit(1)).first() is not None
+                    for model in (Article, Fetch)
+                )
+        except Exception as exc:  # noqa: BLE001 - cannot tell: keep the lookups
+            logger.debug("incremental history check failed: %s", exc)
+            return True
 
     def _skip(self, why: str, n: int) -> None:
         if n:

@@ -103,6 +103,7 @@ class ChinareportSpider(Spider):
         return self._policy
 
     async def start(self) -> AsyncIterator[Request]:
+        self.policy  # noqa: B018 - built now: it reads the database before this crawl writes
         shared = bool(self.crawler.settings.get("CHINAREPORT_REDIS_PREFIX"))
         # Alone, start pages are always fetched (they are listings); workers of a distributed
         # crawl share them out like any other link.
