@@ -23,8 +23,8 @@ from datetime import date
 from multiprocessing.connection import Connection
 from typing import Any
 
-from crawler.incremental import Pagination, listing_dates, pagination
 from crawler.links import page_links
+from crawler.listings import Pagination, listing_dates, pagination
 from crawler.parser import decode_html, parse_text
 from crawler.parser.record import STATUS_NOT_ARTICLE, Article
 
