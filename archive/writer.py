@@ -51,7 +51,8 @@ def _software() -> str:
 
 def safe_host_name(host: str) -> str:
     """A host name as it appears in WARC file names."""
-    return re.sub(r"[^A-Za-z0-9.-]", "_", host)[:63] or "host"
+    name = re.sub(r"[^A-Za-z0-9.-]", "_", host)[:63]
+    return name if name.strip(".") else "host"  # never "", "." or "..": a path of its own
 
 
 @dataclass(frozen=True)
