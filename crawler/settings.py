@@ -53,6 +53,9 @@ CONCURRENT_REQUESTS = 16
 # (about a third of the reactor thread's time); the spider yields one or two outputs a page
 # and the item pipeline does not wait on anything.
 CONCURRENT_ITEMS = 4
+# Response bytes waiting for their callback (Scrapy: 5 MB). The parse worker is the slower
+# side: a longer queue in front of it only holds pages in memory (about 25 MB more at 5 MB).
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
 CONCURRENT_REQUESTS_PER_DOMAIN = 8
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
