@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from urllib.parse import urljoin, urlsplit
 
-from scrapy.linkextractors import IGNORED_EXTENSIONS
 from w3lib.url import safe_url_string
 
 _HREF = re.compile(r"""<a\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE | re.DOTALL)
 _BASE = re.compile(r"""<base\b[^>]*?\bhref\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
-_SKIP_EXT = frozenset("." + ext for ext in IGNORED_EXTENSIONS) | {".xml", ".txt", ".json"}
 _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "#")
 
 
@@ -44,7 +43,15 @@ def is_asset(url: str) -> bool:
     """True for links to images, media, documents and other non-page files."""
     path = urlsplit(url).path.lower()
     dot = path.rfind(".")
-    return dot > path.rfind("/") and path[dot:] in _SKIP_EXT
+    return dot > path.rfind("/") and path[dot:] in _skipped_extensions()
+
+
+@functools.cache
+def _skipped_extensions() -> frozenset[str]:
+    # Imported here: the parse worker uses page_links only, and Scrapy costs it ~30 MB.
+    from scrapy.linkextractors import IGNORED_EXTENSIONS
+
+    return frozenset("." + ext for ext in IGNORED_EXTENSIONS) | {".xml", ".txt", ".json"}
 
 
 def in_site(url: str, domains: Iterable[str]) -> bool:

@@ -25,8 +25,9 @@ from typing import Any
 
 from crawler.links import page_links
 from crawler.listings import Pagination, listing_dates, pagination
-from crawler.parser import decode_html, parse_text
+from crawler.parser import PARSER_VERSION, decode_html, parse_text
 from crawler.parser.record import STATUS_NOT_ARTICLE, Article
+from crawler.sitemaps import is_sitemap, sitemap_locs
 
 logger = logging.getLogger(__name__)
 
@@ -43,12 +44,16 @@ class PageAnalysis:
     links: list[str] = field(default_factory=list)
     dates: dict[str, date] = field(default_factory=dict)
     pages: Pagination | None = None
+    sitemap: bool = False  # the links are a sitemap's <loc> entries
 
 
 def analyse_page(body: bytes, url: str, headers: Mapping[str, str], *,
                  with_links: bool = True) -> PageAnalysis:
     """Decode a page once and read what the crawl needs from it; never raises on bad pages."""
     text, charset = decode_html(body or b"", headers)
+    if with_links and is_sitemap(text, headers):
+        record = Article(url=url, parser_version=PARSER_VERSION, charset=charset)
+        return PageAnalysis(record, links=sitemap_locs(text, url), sitemap=True)
     article = parse_text(text, charset, url)
     result = PageAnalysis(article)
     if with_links:

@@ -44,3 +44,31 @@ def test_entity_bombs_and_external_entities_are_never_expanded():
     # A <loc> that needs a DTD entity is skipped; the rest of the sitemap is read.
     assert sitemap_locs(BOMB, "http://example.cn/") == ["http://example.cn/ok.html"]
     assert sitemap_locs(XXE, "http://example.cn/") == ["http://example.cn/b.html"]
+
+
+def test_a_crawl_started_from_a_sitemap_fetches_its_pages(tmp_path):
+    import re
+    import subprocess
+    import sys
+
+    from sqlalchemy import create_engine, text
+
+    from crawler.sample_site import build_site, serve
+
+    site = build_site()
+    data = tmp_path / "data"
+    with serve(site) as server:
+        sitemap = server.site.pages["/sitemap.xml"].body.decode()
+        locs = set(re.findall(r"<loc>([^<]+)</loc>", sitemap))
+        result = subprocess.run(
+            [sys.executable, "-m", "crawler", "crawl", f"{server.url}/sitemap.xml",
+             "--data-dir", str(data), "-s", "AUTOTHROTTLE_ENABLED=False",
+             "-s", "DEPTH_LIMIT=1"],
+            check=False, capture_output=True, text=True, timeout=300,
+        )
+    assert result.returncode == 0, result.stderr[-2000:]
+    with create_engine(f"sqlite:///{data / 'articles.db'}").connect() as conn:
+        fetched = {u for (u,) in conn.execute(text("SELECT url FROM fetches WHERE status = 200"))}
+    # Depth 1 from the sitemap: exactly the pages it lists (and robots.txt), nothing they link.
+    assert locs <= fetched
+    assert fetched - locs == {f"{server.url}/sitemap.xml", f"{server.url}/robots.txt"}

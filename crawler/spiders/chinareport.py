@@ -166,7 +166,8 @@ class ChinareportSpider(Spider):
             skip = self.policy.pages_to_skip(analysis.dates, analysis.pages)
         links = [
             url for url in analysis.links
-            if url not in skip and not is_asset(url) and in_site(url, self.allowed_domains)
+            if url not in skip and in_site(url, self.allowed_domains)
+            and (not is_asset(url) or analysis.sitemap and url.endswith(".xml"))  # sitemap index
         ]
         for planned in self.policy.plan(self.seen.add_new(links), analysis.dates):
             yield Request(planned.url, callback=self.parse, headers=planned.headers or None,
