@@ -7,7 +7,7 @@ from scrapy.exceptions import NotConfigured
 
 from crawler.items import ArticleItem
 from crawler.session import CrawlSession
-from crawler.store_writer import ArticleRow
+from pipelines.store import StoreItem
 
 
 class StorePipeline:
@@ -28,7 +28,7 @@ class StorePipeline:
         if isinstance(item, ArticleItem):
             article = item.article
             self.session.add_article(
-                ArticleRow(
+                StoreItem(
                     record=article.to_record(),
                     fetched_at=item.fetched_at,
                     charset=article.charset,

@@ -17,10 +17,10 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 from sqlalchemy.exc import SQLAlchemyError
 
-from crawler.store_writer import ArticleRow, FetchRow, StoreWriter
+from crawler.store_writer import FetchRow, StoreWriter
 from pipelines.db import open_engine
 from pipelines.errors import StoreError
-from pipelines.store import ArticleStore
+from pipelines.store import ArticleStore, StoreItem
 
 logger = logging.getLogger(__name__)
 
@@ -95,11 +95,11 @@ class CrawlSession:
         """Record one fetch attempt."""
         self._put(row)
 
-    def add_article(self, row: ArticleRow) -> None:
+    def add_article(self, row: StoreItem) -> None:
         """Store one parsed article."""
         self._put(row)
 
-    def _put(self, row: FetchRow | ArticleRow) -> None:
+    def _put(self, row: FetchRow | StoreItem) -> None:
         if self.writer is None:
             return
         try:

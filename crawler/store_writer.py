@@ -13,7 +13,7 @@ import os
 import queue
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -41,17 +41,6 @@ class FetchRow:
     warc: dict[str, Any] | None = None
     etag: str | None = None
     last_modified: str | None = None
-
-
-@dataclass
-class ArticleRow:
-    """One parsed article to upsert."""
-
-    record: dict[str, Any]
-    fetched_at: datetime
-    charset: str | None = None
-    published_raw: str | None = None
-    page_count: int = 1
 
 
 @dataclass
@@ -127,15 +116,14 @@ class BatchWriter:
         ]
         articles = []
         for row in batch:
-            if isinstance(row, ArticleRow):
+            if isinstance(row, StoreItem):
                 try:
                     record = normalise_record(row.record)
                 except StoreError as exc:  # one bad record must not stop the crawl
                     logger.warning("not storing %s: %s", row.record.get("url"), exc)
                     self.counts.articles["invalid"] += 1
                     continue
-                articles.append(StoreItem(record, row.fetched_at, row.charset,
-                                          row.published_raw, row.page_count))
+                articles.append(replace(row, record=record))
         if fetches:
             self.counts.fetches += self.store.record_fetches(fetches)
         if articles:
@@ -204,7 +192,7 @@ class StoreWriter:
         self.store = store
         # Rows cross to the writer in small lists: one queue operation per list, not per row.
         self.send_every = send_every
-        self._outbox: list[FetchRow | ArticleRow] = []
+        self._outbox: list[FetchRow | StoreItem] = []
         self._sent_at = time.monotonic()
         self.run_id = run_id
         self.counts = WriterCounts()
@@ -230,7 +218,7 @@ class StoreWriter:
                 self.error = StoreError(value)
                 logger.error("storing failed: %s", value)
 
-    def put(self, row: FetchRow | ArticleRow) -> None:
+    def put(self, row: FetchRow | StoreItem) -> None:
         """Queue one row; raises the writer's StoreError once it has failed."""
         self._outbox.append(row)
         now = time.monotonic()

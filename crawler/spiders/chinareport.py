@@ -54,6 +54,7 @@ class ChinareportSpider(Spider):
     """Crawl chinareport-style sites from their home, channel or sitemap pages."""
 
     name = "chinareport"
+    allowed_domains: list[str]  # the start URLs' sites, set in from_crawler
 
     def __init__(self, start_urls: str | list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
