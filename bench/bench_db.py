@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import statistics
 import sys
 import tempfile
@@ -170,7 +171,7 @@ def search_cases(total: int) -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
-def run(
+def run_database(
     name: str,
     url: str,
     bare_url: str,
@@ -214,6 +215,34 @@ def run(
     return rows
 
 
+def run(quick: bool = False) -> list[dict[str, Any]]:
+    """Rows for the suite's table, on SQLite (and PostgreSQL with CHINAREPORT_TEST_PG).
+
+    Sizes fit a benchmark run (2,000 articles quick, 20,000 full); the issue's full
+    100,000-article figures come from `python bench/bench_db.py --n 100000 --pg`.
+    """
+    from bench.common import row
+
+    total = 2_000 if quick else 20_000
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        urls = [f"sqlite:///{tmp}/{name}.db" for name in ("store", "bare", "bare_ix")]
+        for name, metric, value in run_database("sqlite", *urls, total, 500, 20):
+            number = re.match(r"median ([\d.]+) ms, p95 ([\d.]+) ms", value)
+            if number:
+                median, p95 = float(number.group(1)), float(number.group(2))
+                rows.append(row(f"db {name} ({total:,})", f"{metric}: median", [median], "ms",
+                                target="< 50 ms", passed=median < 50))
+                rows.append(row(f"db {name} ({total:,})", f"{metric}: p95", [p95], "ms",
+                                target="< 200 ms", passed=p95 < 200))
+            elif value.endswith("rows/s"):
+                rows.append(row(f"db {name} ({total:,})", metric,
+                                [float(value.split()[0].replace(",", ""))], "rows/s"))
+            elif value.endswith("%"):
+                rows.append(row(f"db {name} ({total:,})", metric, [float(value[:-1])], "%"))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000, help="articles to generate")
@@ -229,7 +258,7 @@ def main() -> None:
     if not args.no_sqlite:
         with tempfile.TemporaryDirectory() as tmp:
             urls = [f"sqlite:///{tmp}/{name}.db" for name in ("store", "bare", "bare_ix")]
-            results += run("sqlite", *urls, args.n, args.batch, args.runs, bare=not args.no_bare)
+            results += run_database("sqlite", *urls, args.n, args.batch, args.runs, bare=not args.no_bare)
             size = Path(tmp, "store.db").stat().st_size
             results.append(("sqlite", "database size", f"{size / 2**20:,.0f} MiB"))
     if args.pg:

@@ -92,6 +92,45 @@ def sample_site_pages() -> list[tuple[bytes, str]]:
     return [(site.pages[path].body, site.base_url + path) for path in site.truth]
 
 
+def run(quick: bool = False) -> list[dict[str, Any]]:
+    """Rows for the suite's table: pages/s of each extractor, ours / fastest peer, accuracy."""
+    from bench.common import row
+
+    rounds = 1 if quick else 3
+    extractors = {"ours": ours, "trafilatura": trafilatura_extractor(), "gne": gne_extractor()}
+    cases = load_cases(str(DEFAULT_REALWORLD)) if Path(DEFAULT_REALWORLD).is_dir() else []
+    realworld = [
+        (body, label.get("url") or f"http://unknown.invalid/{name}.html")
+        for name, body, label in cases
+    ]
+    sample = sample_site_pages()
+    rows: list[dict[str, Any]] = []
+    speeds: dict[str, list[float]] = {}
+    for name, extractor in extractors.items():
+        if extractor is None:
+            continue
+        sample_runs = [pages_per_second(extractor, sample, 1) for _ in range(rounds)]
+        target = ">= 500 pages/s" if name == "ours" else None
+        rows.append(row(f"parser: {name}", "sample-site pages/s, 1 core", sample_runs, "pages/s",
+                        target=target,
+                        passed=min(sample_runs) >= 500 if name == "ours" else None))
+        if realworld:
+            speeds[name] = [pages_per_second(extractor, realworld, 1) for _ in range(rounds)]
+            rows.append(row(f"parser: {name}", "realworld pages/s, 1 core", speeds[name],
+                            "pages/s"))
+            report = evaluate_cases(cases, extractor)
+            worst = min(report.accuracy(f) for f in FIELDS)
+            rows.append(row(f"parser: {name}", "realworld accuracy, worst field", [worst * 100],
+                            "%"))
+    peers = [speeds[p] for p in ("trafilatura", "gne") if p in speeds]
+    if "ours" in speeds and peers:
+        best = [max(values) for values in zip(*peers, strict=True)]
+        ratio = [o / b for o, b in zip(speeds["ours"], best, strict=True)]
+        rows.append(row("parser: ours / fastest peer", "realworld pages/s", ratio, "x",
+                        target=">= 3", passed=min(ratio) >= 3))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("realworld", nargs="?", default=str(DEFAULT_REALWORLD))

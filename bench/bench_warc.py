@@ -156,6 +156,26 @@ def bench_crawl(workdir: Path, pages: int, rounds: int) -> dict[str, float]:
     }
 
 
+def run(quick: bool = False) -> list[dict[str, float]]:
+    """Rows for the suite's table: WARC writer and reader throughput."""
+    from bench.common import row
+
+    records = 1000 if quick else 5000
+    writes, bare, ours = [], [], []
+    for attempt in range(1 if quick else 3):
+        with tempfile.TemporaryDirectory() as tmp:
+            directory = Path(tmp) / f"w{attempt}"
+            writes.append(bench_writer(directory, records)["exchanges_per_s"])
+            read = bench_reader(directory)
+            bare.append(read["warcio_records_per_s"])
+            ours.append(read["reader_records_per_s"])
+    return [
+        row("warc: writer", f"exchanges/s ({records} gzip records)", writes, "/s"),
+        row("warc: reader", "records/s, bare warcio", bare, "/s"),
+        row("warc: reader", "records/s, archive.reader", ours, "/s"),
+    ]
+
+
 def main() -> None:
     """Run the three measurements and print them as JSON."""
     parser = argparse.ArgumentParser(description=__doc__)
