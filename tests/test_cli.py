@@ -93,3 +93,20 @@ def test_non_html_file_to_parse(tmp_path):
 
 def test_missing_file_to_parse(tmp_path):
     assert_one_line_error(chinareport("parse", str(tmp_path / "nope.html")), "nope.html")
+
+
+def test_demo_runs_offline_without_a_traceback(tmp_path):
+    """The demo on a machine that never crawled before: no tldextract cache, no network."""
+    import os
+
+    env = {**os.environ, "TLDEXTRACT_CACHE": str(tmp_path / "tld-cache")}
+    env.pop("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler", "demo", "--data-dir", str(tmp_path / "data"),
+         "--port", "0"],
+        check=False, capture_output=True, text=True, timeout=300, env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "64 new" in result.stdout
+    assert "WARC files:        1" in result.stdout
