@@ -9,23 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.errors import StoreError
+from pipelines.records import HASHED_KEYS
 
 EXPORT_FORMATS = ("jsonl", "csv", "parquet")
-COLUMNS = (
-    "id",
-    "url",
-    "title",
-    "published",
-    "source",
-    "authors",
-    "editors",
-    "channel",
-    "body",
-    "images",
-    "status",
-    "missing",
-    "parser_version",
-)
+# The record keys of DESIGN.md, with the database id and the partial records' `missing`.
+COLUMNS = ("id", "url", *HASHED_KEYS, "parser_version")
 _LIST_COLUMNS = ("authors", "editors", "images", "missing")
 PARQUET_BATCH = 2000
 
