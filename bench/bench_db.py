@@ -273,7 +273,7 @@ def main() -> None:
                 conn.execute(f'CREATE SCHEMA "{schema}"')
         try:
             urls = [f"{base}?options=-csearch_path%3D{schema}" for schema in schemas]
-            results += run(
+            results += run_database(
                 "postgresql", *urls, args.n, args.batch, args.runs, bare=not args.no_bare
             )
         finally:
