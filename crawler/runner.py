@@ -13,6 +13,7 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from crawler.cli import CLI_LOG_HANDLER
 from crawler.cli.common import Paths
 
 logger = logging.getLogger(__name__)
@@ -116,7 +117,7 @@ def _run(settings: Settings, start_urls: list[str], paths: Paths) -> CrawlSummar
     before = {p.name for p in paths.warc_dir.glob("*.warc.gz")}
     root = logging.getLogger()
     for handler in list(root.handlers):
-        if handler.get_name() == "chinareport-cli":
+        if handler.get_name() == CLI_LOG_HANDLER:
             root.removeHandler(handler)  # Scrapy installs its own, at LOG_LEVEL
     process = CrawlerProcess(settings)
     crawler = process.create_crawler("chinareport")
@@ -135,8 +136,8 @@ def format_summary(summary: CrawlSummary, paths: Paths) -> str:
     error_text = ", ".join(f"{k} {v}" for k, v in sorted(errors.items())) or "none"
     lines = [
         f"pages fetched:     {summary.pages}",
-        f"articles stored:   {summary.articles('new')} new, {summary.articles('changed')} updated, "
-        f"{summary.articles('unchanged')} unchanged",
+        (f"articles stored:   {summary.articles('new')} new, "
+         f"{summary.articles('changed')} updated, {summary.articles('unchanged')} unchanged"),
         f"errors:            {sum(errors.values())} ({error_text})",
         f"not fetched again: {summary.skipped} (stored articles, earlier redirects and 404s)",
         f"WARC files:        {len(summary.warc_files)} ({summary.warc_bytes:,} bytes)",
