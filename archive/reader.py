@@ -8,6 +8,7 @@ import os
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -154,6 +155,15 @@ def _iter_stream(
     except Exception as exc:  # warcio fails on damaged input with assorted exception types
         reason = str(exc) if isinstance(exc, ArchiveLoadFailed) else f"{type(exc).__name__}: {exc}"
         raise ArchiveError(f"{display} at offset {offset}: damaged WARC ({reason})") from exc
+
+
+def warc_datetime(value: str | None) -> datetime:
+    """A WARC-Date as a time-zone-aware datetime; now (UTC) when it is missing or malformed."""
+    try:
+        moment = datetime.fromisoformat(value or "")
+    except ValueError:
+        return datetime.now(UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _whole_member(stream: BinaryIO, start: int) -> bool:

@@ -11,6 +11,7 @@ from w3lib.url import safe_url_string
 
 _HREF = re.compile(r"""<a\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE | re.DOTALL)
 _BASE = re.compile(r"""<base\b[^>]*?\bhref\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
+_CONTINUATION = re.compile(r"_(?:[2-9]|[1-9]\d+)\.s?html?$")
 _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "#")
 
 
@@ -37,6 +38,11 @@ def page_links(html: str, base_url: str, encoding: str = "utf-8") -> Iterator[st
         url = urljoin(base_url, href).split("#", 1)[0]
         if url.startswith(("http://", "https://")):
             yield safe_url_string(url, encoding=encoding)
+
+
+def is_continuation_page(url: str) -> bool:
+    """True for page 2..n of a multi-page article (``..._2.html``): stored with its page 1."""
+    return _CONTINUATION.search(urlsplit(url).path) is not None
 
 
 def is_asset(url: str) -> bool:

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from archive.errors import ArchiveError
-from archive.reader import ArchivedResponse, iter_records
+from archive.reader import ArchivedResponse, iter_records, warc_datetime
+from crawler.links import is_continuation_page
 from crawler.parser import merge_pages, parse_page
 from crawler.parser.record import STATUS_NOT_ARTICLE, Article
 
@@ -27,7 +26,6 @@ logger = logging.getLogger(__name__)
 
 COMPARED_FIELDS = ("title", "published", "source", "authors", "editors", "channel", "body",
                    "images", "status")
-_CONTINUATION = re.compile(r"_(?:[2-9]|[1-9]\d+)\.s?html?$")
 _BATCH = 64
 
 # One page to parse: (uri, warc date, headers, decoded body).
@@ -124,7 +122,7 @@ class PageJoiner:
 
     def add(self, uri: str, date: str, article: Article) -> list[tuple[str, Article]]:
         """Take one parsed page; return the articles that are now complete."""
-        if _CONTINUATION.search(uri.split("?", 1)[0]) or uri in self.owner:
+        if is_continuation_page(uri) or uri in self.owner:
             self.pages[uri] = article
             first = self.owner.get(uri)
             return self._complete(first) if first else []
@@ -151,13 +149,6 @@ class PageJoiner:
     def leftovers(self) -> list[tuple[str, Article]]:
         """Articles whose further pages never arrived: stored with the pages there are."""
         return [self._merge(first) for first in list(self.waiting)]
-
-
-def _parse_warc_date(value: str) -> datetime:
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return datetime.now(UTC)
 
 
 def changed_fields(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str]:
@@ -217,13 +208,12 @@ class _Storer:
             outcomes = expected
         else:
             outcomes = self.store.store_articles([
-                StoreItem(record, _parse_warc_date(date), article.charset, article.published_raw,
+                StoreItem(record, warc_datetime(date), article.charset, article.published_raw,
                           article.page_count)
                 for record, (date, article) in zip(records, batch, strict=True)
             ])
         for key, outcome in zip(keys, outcomes, strict=True):
-            if _RANK[outcome] > _RANK.get(self.outcome.get(key, "unchanged"), -1) or \
-                    key not in self.outcome:
+            if key not in self.outcome or _RANK[outcome] > _RANK[self.outcome[key]]:
                 self.outcome[key] = outcome
 
     def _stored_hashes(self, keys: list[str]) -> dict[str, str]:

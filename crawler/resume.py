@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from archive.errors import ArchiveError
-from archive.reader import ArchivedResponse, iter_records
+from archive.reader import ArchivedResponse, iter_records, warc_datetime
 from archive.recovery import recover_directory
 from archive.writer import WARC_SUFFIX, safe_host_name
 from crawler.parser import parse_page
@@ -68,17 +68,10 @@ def _fetch_row(run_id: int, response: ArchivedResponse) -> dict[str, Any]:
         "url": response.uri,
         "status": response.status or None,
         "warc": response.locator.as_dict(),
-        "fetched_at": _warc_time(response.date),
+        "fetched_at": warc_datetime(response.date),
         "etag": response.header("ETag"),
         "last_modified": response.header("Last-Modified"),
     }
-
-
-def _warc_time(value: str) -> datetime:
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return datetime.now(UTC)
 
 
 def _is_page(response: ArchivedResponse) -> bool:
@@ -120,7 +113,7 @@ def complete_run(engine: Engine, warc_dir: Path, run: DeadRun) -> tuple[int, dic
     complete += joiner.leftovers()
     added = store.record_fetches(fetches)
     items = [
-        StoreItem(normalise_record(article.to_record()), _warc_time(when), article.charset,
+        StoreItem(normalise_record(article.to_record()), warc_datetime(when), article.charset,
                   article.published_raw, article.page_count)
         for when, article in complete
     ]

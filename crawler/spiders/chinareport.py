@@ -8,7 +8,6 @@ parsing in ``crawler.parser``, storing in the pipelines.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime
@@ -21,25 +20,21 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from archive.reader import warc_datetime
 from crawler.frontier import SeenSet, open_seen_set
 from crawler.incremental import IncrementalPolicy
 from crawler.items import ArticleItem
-from crawler.links import in_site, is_asset, registered_domain
+from crawler.links import in_site, is_asset, is_continuation_page, registered_domain
 from crawler.page_analysis import PageAnalyser, PageAnalysis
 from crawler.parser import merge_pages
 from crawler.parser.record import STATUS_NOT_ARTICLE, Article
 from crawler.session import utcnow
 
-_CONTINUATION = re.compile(r"_(?:[2-9]|[1-9]\d+)\.s?html?$")
-
 
 def capture_time(response: Response) -> datetime:
     """When the page was fetched: its WARC record's date, the same value a re-parse sees."""
-    warc = response.meta.get("warc") or {}
-    try:
-        return datetime.fromisoformat(str(warc["warc_date"]))
-    except (KeyError, ValueError):
-        return utcnow()
+    warc = response.meta.get("warc")
+    return warc_datetime(warc.get("warc_date")) if warc else utcnow()
 
 
 def _headers(response: Response) -> dict[str, str]:
@@ -155,7 +150,7 @@ class ChinareportSpider(Spider):
 
     def _looks_like_continuation(self, article: Article) -> bool:
         # Page 2..n reached by a plain link: it is stored with its page 1, never alone.
-        return _CONTINUATION.search(urlsplit(article.url).path) is not None
+        return is_continuation_page(article.url)
 
     def _follow(self, analysis: PageAnalysis) -> Iterator[Request]:
         # Pages 2..n of an article come with their page 1; a listing's next pages are followed
