@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from pipelines import search
@@ -150,6 +150,7 @@ class ArticleStore:
         if rows:
             with write_transaction(self.engine) as conn:
                 conn.execute(insert(Fetch), rows)
+                _confirm_not_modified(conn, rows)
         return len(rows)
 
     def last_capture(self, url: str) -> tuple[str, str, str] | None:
@@ -407,6 +408,22 @@ def _current_rows(conn: Connection, part: list[_Prepared]) -> Any:
             Article.parser_version,
         ).where(Article.canonical_url.in_([p.canonical for p in part]))
     )
+
+
+def _confirm_not_modified(conn: Connection, fetches: list[dict[str, Any]]) -> None:
+    """A 304 says the stored capture is still what the server has: the article was seen then."""
+    latest: dict[str, datetime] = {}
+    for row in fetches:
+        if row["status"] == 304:
+            key, when = row["canonical_url"], row["fetched_at"]
+            latest[key] = max(when, latest.get(key, when))
+    if latest:
+        conn.execute(
+            update(Article)
+            .where(Article.canonical_url == bindparam("key"), Article.last_seen < bindparam("seen"))
+            .values(last_seen=bindparam("seen")),
+            [{"key": key, "seen": when} for key, when in latest.items()],
+        )
 
 
 def _unique(names: Any) -> list[str]:

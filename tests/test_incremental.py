@@ -90,6 +90,7 @@ def test_article_whose_listing_shows_a_newer_date_is_fetched_conditionally(twice
     # The stored copy is older than what the listing now shows: the article "changed".
     sql(data, "UPDATE articles SET published = '2001-01-01 00:00:00.000000' WHERE url = :u",
         u=target)
+    seen_before = sql(data, "SELECT last_seen FROM articles WHERE url = :u", u=target)[0][0]
     crawl(twice["url"], data)
     run = sql(data, "SELECT max(id) FROM crawl_runs")[0][0]
     rows = [r for r in fetched(data, run) if r[0] == target]
@@ -100,6 +101,11 @@ def test_article_whose_listing_shows_a_newer_date_is_fetched_conditionally(twice
     assert record.status == 304 and record.uri == target
     articles = {urlsplit(u).path for u, *_ in fetched(data, run)} & set(site.truth)
     assert articles == {urlsplit(target).path}
+    # The 304 confirmed the stored copy: the article was seen again, at the time of that fetch.
+    (when,) = sql(data, "SELECT fetched_at FROM fetches WHERE crawl_run_id = :r AND url = :u",
+                  r=run, u=target)[0]
+    seen_after = sql(data, "SELECT last_seen FROM articles WHERE url = :u", u=target)[0][0]
+    assert seen_after == when and seen_after > seen_before
 
 
 def test_refresh_fetches_every_article_again(twice, tmp_path):

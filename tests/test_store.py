@@ -62,6 +62,25 @@ def test_new_then_unchanged_only_moves_last_seen(store: ArticleStore) -> None:
     assert count(store, ArticleVersion) == 0
 
 
+def test_a_304_moves_last_seen_and_nothing_else(store: ArticleStore) -> None:
+    url = make_record()["url"]
+    store.store_article(make_record(), fetched_at=T0)
+    before = get_article(store.engine, url)
+    later, earlier = T0 + timedelta(days=2), T0 - timedelta(days=1)
+    store.record_fetches([
+        {"url": url.replace("http://www.", "http://WWW.") + "?utm_source=x", "status": 304,
+         "fetched_at": later},
+        {"url": url, "status": 304, "fetched_at": earlier},  # older: never moves it back
+        {"url": url, "status": 200, "fetched_at": later + timedelta(days=1)},  # not a 304
+        {"url": "http://www.chinareports.org.cn/xc/index.html", "status": 304, "fetched_at": later},
+    ])
+    after = get_article(store.engine, url)
+    assert before is not None and after is not None
+    assert after["last_seen"] == later.isoformat()
+    assert {k for k in after if after[k] != before[k]} == {"last_seen"}
+    assert count(store, Article) == 1
+
+
 def test_changed_content_keeps_previous_state_as_version(store: ArticleStore) -> None:
     store.store_article(make_record(), fetched_at=T0)
     new_body = "中国报道讯 更新后的正文,乡村振兴。"
