@@ -89,12 +89,14 @@ def run_crawl(start_urls: list[str], paths: Paths, *, overrides: dict[str, Any] 
     """Crawl from ``start_urls`` (or the default start pages) into ``paths``; blocks until done.
 
     Without a JOBDIR (and without Redis) the frontier still lives on disk, in a temporary
-    job dir removed afterwards, so memory does not grow with the crawl.
+    job dir removed afterwards, so memory does not grow with the crawl. Call it holding the
+    crawl lock, with crashed runs repaired (``take_lock``, ``repair``), as the commands do.
     """
     from crawler.runs import run_identity
 
     settings = crawl_settings(paths, overrides)
     settings.set("LOG_LEVEL", log_level, priority="cmdline")
+    settings.set("CHINAREPORT_LOCK_HELD", True, priority="cmdline")
     settings.set("CHINAREPORT_RUN_ARGUMENTS", {
         **(arguments or {}),
         "start_urls": start_urls,

@@ -45,6 +45,7 @@ class CrawlSession:
         self.writer: StoreWriter | None = None
         self.run_id: int | None = None
         self.failed: str | None = None
+        self.lock: Any = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlSession:
@@ -53,11 +54,40 @@ class CrawlSession:
             raise NotConfigured("storage switched off")
         arguments = settings.getdict("CHINAREPORT_RUN_ARGUMENTS") or {}
         session = cls(crawler, db_url_from_settings(settings), arguments)
+        if not settings.getbool("CHINAREPORT_LOCK_HELD"):
+            session.take_lock(settings)  # `scrapy crawl`: the chinareport commands hold it already
         crawler.signals.connect(session.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(session.spider_closed, signal=signals.spider_closed)
         return session
 
+    def take_lock(self, settings: Any) -> None:
+        """Take the database's crawl lock and repair what a killed crawl left, as the CLI does."""
+        from crawler.lock import CrawlLock, LockBusy
+        from crawler.resume import prepare_crawl
+
+        data_dir = Path(settings.get("CHINAREPORT_DATA_DIR") or "data")
+        shared = bool(settings.get("CHINAREPORT_REDIS_PREFIX"))
+        try:
+            self.lock = CrawlLock(self.db_url, data_dir, shared=shared,
+                                  command="scrapy crawl").acquire()
+            engine = open_engine(self.db_url)
+            try:
+                prepare_crawl(engine, Path(settings.get("WARC_DIR") or data_dir / "warc"),
+                              exclusive=not shared)
+            finally:
+                engine.dispose()
+        except LockBusy as exc:
+            self.failed = str(exc)
+        except Exception as exc:  # noqa: BLE001 - e.g. the database is unreachable: one line
+            self.failed = f"cannot take the crawl lock: {exc}"
+        if self.failed:
+            logger.error("%s; not crawling", self.failed)
+            self.crawler.stats.set_value("chinareport/store_error", self.failed)
+
     def spider_opened(self, spider: Spider) -> None:
+        if self.failed:
+            close_crawl(self.crawler, "lock_busy")
+            return
         try:
             self.store = ArticleStore(open_engine(self.db_url))
             self.run_id = self.store.start_run(self.arguments)
@@ -139,6 +169,8 @@ class CrawlSession:
                 self.store.finish_run(self.run_id, _run_counts(stats.get_stats()), outcome)
             except StoreError as exc:
                 logger.error("could not record the end of crawl run %s: %s", self.run_id, exc)
+        if self.lock is not None:
+            self.lock.release()
 
 
 def run_outcome(reason: str) -> str:

@@ -33,3 +33,23 @@ def test_scrapy_crawl_from_the_repository_root_stores_and_archives(tmp_path):
         assert fetches.scalar_one() > len(site.truth)
     assert list((data / "warc").glob("*.warc.gz"))
     assert not list((data / "warc").glob("*.open"))
+
+
+def test_scrapy_crawl_takes_the_crawl_lock(tmp_path):
+    from crawler.lock import CrawlLock
+
+    site = build_site()
+    data = tmp_path / "data"
+    data.mkdir()
+    with serve(site) as server, CrawlLock(f"sqlite:///{data / 'articles.db'}", data):
+        result = subprocess.run(
+            [sys.executable, "-m", "scrapy", "crawl", "chinareport",
+             "-a", f"start_urls={server.url}/",
+             "-s", f"CHINAREPORT_DATA_DIR={data}",
+             "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=WARNING"],
+            cwd=ROOT, check=False, capture_output=True, text=True, timeout=300,
+        )
+    # The holder is named in one line; nothing was fetched, archived or stored.
+    assert "another crawl is running" in result.stderr and "not crawling" in result.stderr
+    assert "chinareport crawl (pid" in result.stderr and "Traceback" not in result.stderr
+    assert not (data / "warc").exists() and not (data / "articles.db").exists()

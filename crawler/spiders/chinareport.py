@@ -99,6 +99,11 @@ class ChinareportSpider(Spider):
         return self._policy
 
     async def start(self) -> AsyncIterator[Request]:
+        from crawler.session import CrawlSession
+
+        session = self.crawler.get_extension(CrawlSession)
+        if session is not None and session.failed:
+            return  # another crawl holds the database: fetch nothing
         self.policy  # noqa: B018 - built now: it reads the database before this crawl writes
         shared = bool(self.crawler.settings.get("CHINAREPORT_REDIS_PREFIX"))
         # Alone, start pages are always fetched (they are listings); workers of a distributed
