@@ -182,7 +182,6 @@ class _Storer:
     def flush(self) -> None:
         from pipelines.canonical import canonical_url
         from pipelines.normalise import normalise_record
-        from pipelines.query import get_article
         from pipelines.records import content_hash
         from pipelines.store import StoreItem
 
@@ -201,9 +200,12 @@ class _Storer:
                 expected.append("unchanged")
             else:
                 expected.append("changed")
-                self.report.changed_fields.update(
-                    changed_fields(get_article(self.engine, record["url"]), record)
-                )
+        changed = [key for key, outcome in zip(keys, expected, strict=True) if outcome == "changed"]
+        if changed:
+            before = self._stored_records(changed)
+            for key, record, outcome in zip(keys, records, expected, strict=True):
+                if outcome == "changed":
+                    self.report.changed_fields.update(changed_fields(before.get(key), record))
         if self.dry_run:
             outcomes = expected
         else:
@@ -215,6 +217,15 @@ class _Storer:
         for key, outcome in zip(keys, outcomes, strict=True):
             if key not in self.outcome or _RANK[outcome] > _RANK[self.outcome[key]]:
                 self.outcome[key] = outcome
+
+    def _stored_records(self, keys: list[str]) -> dict[str, dict[str, Any]]:
+        from pipelines.models import Article as ArticleRow
+        from pipelines.records import article_select, load_records
+
+        with self.engine.connect() as conn:
+            rows = conn.execute(article_select().where(ArticleRow.canonical_url.in_(keys))).all()
+            records = load_records(conn, rows)
+        return {row.canonical_url: record for row, record in zip(rows, records, strict=True)}
 
     def _stored_hashes(self, keys: list[str]) -> dict[str, str]:
         from sqlalchemy import select

@@ -246,11 +246,25 @@ class ArticleStore:
         if late:
             for row in _current_rows(conn, late):
                 existing[row.canonical_url] = row
+        moves: list[dict[str, Any]] = []
+        replaced: list[tuple[_Prepared, Any]] = []
         for prep in part:
-            if prep.canonical not in outcome:
-                outcome[prep.canonical] = self._update_existing(
-                    conn, prep, existing[prep.canonical]
-                )
+            if prep.canonical in outcome:
+                continue
+            current = existing[prep.canonical]
+            if prep.hash == current.content_hash:
+                outcome[prep.canonical] = UNCHANGED
+                move = _seen_moves(prep, current)
+                if move:
+                    moves.append(move)
+            elif prep.item.fetched_at < current.last_seen:
+                outcome[prep.canonical] = self._add_older_capture(conn, prep, current)
+            else:
+                outcome[prep.canonical] = CHANGED
+                replaced.append((prep, current))
+        _update_by_id(conn, moves)
+        if replaced:
+            self._replace(conn, replaced)
         return [outcome[p.canonical] for p in part]
 
     def _article_values(self, conn: Connection, prep: _Prepared) -> dict[str, Any]:
@@ -305,76 +319,84 @@ class ArticleStore:
         )
         return ids
 
-    def _update_existing(self, conn: Connection, prep: _Prepared, current: Any) -> str:
+    def _add_older_capture(self, conn: Connection, prep: _Prepared, current: Any) -> str:
+        # An older capture (re-parse of an earlier WARC record): history, not the current
+        # state. A re-parse of the latest capture (seen == last_seen) replaces it.
         seen = prep.item.fetched_at
-        first_seen = min(current.first_seen, seen)
-        last_seen = max(current.last_seen, seen)
-        if prep.hash == current.content_hash:
-            moves: dict[str, Any] = {}
-            if (first_seen, last_seen) != (current.first_seen, current.last_seen):
-                moves.update(first_seen=first_seen, last_seen=last_seen)
-            version = prep.item.record.get("parser_version") or ""
-            if version and version != current.parser_version:
-                moves["parser_version"] = version
-            if moves:
-                conn.execute(update(Article).where(Article.id == current.id).values(**moves))
-            return UNCHANGED
-        if seen < current.last_seen:
-            # An older capture (re-parse of an earlier WARC record): history, not the current
-            # state. A re-parse of the latest capture (seen == last_seen) replaces it.
-            self._add_version(conn, current.id, prep.item.record, prep.hash, seen, seen)
-            conn.execute(
-                update(Article).where(Article.id == current.id).values(first_seen=first_seen)
-            )
-            return CHANGED
-        previous = self._snapshot(conn, current.id)
-        self._add_version(
-            conn, current.id, previous, current.content_hash, current.last_changed, seen
-        )
-        values = self._article_values(conn, prep)
-        self.names.people(conn, _names(prep.item.record))
-        values.update(first_seen=first_seen, last_seen=last_seen, last_changed=seen)
-        conn.execute(update(Article).where(Article.id == current.id).values(**values))
-        conn.execute(delete(ArticlePerson).where(ArticlePerson.article_id == current.id))
-        self._write_people(conn, [(current.id, prep.item.record)])
-        search.unindex_rows(conn, [(current.id, current.title, current.body)])
-        search.index_rows(
-            conn, [(current.id, prep.item.record.get("title"), prep.item.record.get("body"))]
+        self._add_versions(conn, [(current.id, prep.item.record, prep.hash, seen, seen)])
+        conn.execute(
+            update(Article)
+            .where(Article.id == current.id)
+            .values(first_seen=min(current.first_seen, seen))
         )
         return CHANGED
 
-    def _snapshot(self, conn: Connection, article_id: int) -> dict[str, Any]:
-        rows = conn.execute(article_select().where(Article.id == article_id)).all()
-        record = load_records(conn, rows, full=True)[0]
-        record.pop("id", None)
-        return record
+    def _replace(self, conn: Connection, pairs: list[tuple[_Prepared, Any]]) -> None:
+        """Make new parses the current state of their articles, the replaced ones history."""
+        ids = [current.id for _, current in pairs]
+        rows = conn.execute(article_select().where(Article.id.in_(ids))).all()
+        snapshots = {}
+        for record in load_records(conn, rows, full=True):
+            snapshots[record.pop("id")] = record
+        self._add_versions(conn, [
+            (current.id, snapshots[current.id], current.content_hash, current.last_changed,
+             prep.item.fetched_at)
+            for prep, current in pairs
+        ])
+        self.names.people(conn, [n for prep, _ in pairs for n in _names(prep.item.record)])
+        updates = []
+        for prep, current in pairs:
+            seen = prep.item.fetched_at
+            values = self._article_values(conn, prep)
+            values.update(id=current.id, first_seen=min(current.first_seen, seen),
+                          last_seen=max(current.last_seen, seen), last_changed=seen)
+            updates.append(values)
+        _update_by_id(conn, updates)
+        conn.execute(delete(ArticlePerson).where(ArticlePerson.article_id.in_(ids)))
+        self._write_people(conn, [(current.id, prep.item.record) for prep, current in pairs])
+        # The search index changes only where the indexed text did.
+        retext = [
+            (prep, current) for prep, current in pairs
+            if (prep.item.record.get("title"), prep.item.record.get("body"))
+            != (current.title, current.body)
+        ]
+        search.unindex_rows(conn, [(c.id, c.title, c.body) for _, c in retext])
+        search.index_rows(
+            conn,
+            [(c.id, p.item.record.get("title"), p.item.record.get("body")) for p, c in retext],
+        )
 
-    def _add_version(
+    def _add_versions(
         self,
         conn: Connection,
-        article_id: int,
-        snapshot: dict[str, Any],
-        digest: str,
-        valid_from: datetime | None,
-        replaced_at: datetime,
+        versions: list[tuple[int, dict[str, Any], str, datetime | None, datetime]],
     ) -> None:
-        known = conn.execute(
-            select(ArticleVersion.id).where(
-                ArticleVersion.article_id == article_id, ArticleVersion.content_hash == digest
+        """Add ``(article id, snapshot, content hash, valid from, replaced at)`` to the history,
+        unless the article already has a version with that content."""
+        ids = list({version[0] for version in versions})
+        known = {
+            (row.article_id, row.content_hash)
+            for row in conn.execute(
+                select(ArticleVersion.article_id, ArticleVersion.content_hash).where(
+                    ArticleVersion.article_id.in_(ids)
+                )
             )
-        ).first()
-        if known is not None:
-            return
-        conn.execute(
-            insert(ArticleVersion).values(
-                article_id=article_id,
-                snapshot=snapshot,
-                content_hash=digest,
-                parser_version=snapshot.get("parser_version") or "",
-                valid_from=valid_from,
-                replaced_at=replaced_at,
-            )
-        )
+        }
+        rows = []
+        for article_id, snapshot, digest, valid_from, replaced_at in versions:
+            if (article_id, digest) in known:
+                continue
+            known.add((article_id, digest))
+            rows.append({
+                "article_id": article_id,
+                "snapshot": snapshot,
+                "content_hash": digest,
+                "parser_version": snapshot.get("parser_version") or "",
+                "valid_from": valid_from,
+                "replaced_at": replaced_at,
+            })
+        if rows:
+            conn.execute(insert(ArticleVersion), rows)
 
     def _write_people(self, conn: Connection, pairs: list[tuple[int, dict[str, Any]]]) -> None:
         rows = []
@@ -391,6 +413,32 @@ class ArticleStore:
                     )
         if rows:
             conn.execute(insert(ArticlePerson), rows)
+
+
+def _seen_moves(prep: _Prepared, current: Any) -> dict[str, Any]:
+    """What an unchanged parse moves: the seen times, and the parser version that read it."""
+    seen = prep.item.fetched_at
+    moves: dict[str, Any] = {}
+    first_seen, last_seen = min(current.first_seen, seen), max(current.last_seen, seen)
+    if (first_seen, last_seen) != (current.first_seen, current.last_seen):
+        moves.update(first_seen=first_seen, last_seen=last_seen)
+    version = prep.item.record.get("parser_version") or ""
+    if version and version != current.parser_version:
+        moves["parser_version"] = version
+    if moves:
+        moves["id"] = current.id
+    return moves
+
+
+def _update_by_id(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Update articles by ``id``: one executemany for each set of columns."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(row)), []).append(row)
+    stmt = update(Article).where(Article.id == bindparam("row_id"))  # SET: the rows' keys
+    for group in groups.values():
+        conn.execute(stmt, [{**{k: v for k, v in r.items() if k != "id"}, "row_id": r["id"]}
+                            for r in group])
 
 
 def _current_rows(conn: Connection, part: list[_Prepared]) -> Any:

@@ -101,6 +101,35 @@ def test_changed_content_keeps_previous_state_as_version(store: ArticleStore) ->
     assert search_articles(store.engine, "高质量发展") == []
 
 
+def test_a_batch_of_changes_is_stored_like_one_at_a_time(store: ArticleStore) -> None:
+    later = T0 + timedelta(hours=3)
+    store.store_articles([StoreItem(make_record(n), T0) for n in range(1, 5)])
+    outcomes = store.store_articles([
+        StoreItem(make_record(1, editors=["新编辑"]), later),  # text unchanged
+        StoreItem(make_record(2, body="乡村振兴的新正文。"), later),  # text changed
+        StoreItem(make_record(3), later),  # unchanged
+        StoreItem(make_record(4, editors=["新编辑"], parser_version="2.0"), later),
+    ])
+    assert outcomes == ["changed", "changed", "unchanged", "changed"]
+    records = [get_article(store.engine, make_record(n)["url"]) for n in range(1, 5)]
+    assert [r["editors"] for r in records] == [["新编辑"], ["陈伟赞"], ["陈伟赞"], ["新编辑"]]
+    assert [r["last_changed"] for r in records] == [
+        later.isoformat(), later.isoformat(), T0.isoformat(), later.isoformat()]
+    assert {r["last_seen"] for r in records} == {later.isoformat()}
+    assert records[3]["parser_version"] == "2.0"
+    for record, expected in zip(records, (1, 1, 0, 1), strict=True):
+        history = article_versions(store.engine, record["id"])
+        assert len(history) == expected
+        assert all(v["editors"] == ["陈伟赞"] and v["valid_from"] == T0.isoformat()
+                   for v in history)
+    # Each article is in the search index once, with its current text.
+    ids = [r["id"] for r in records]
+    found = search_articles(store.engine, "高质量发展", limit=50)
+    assert sorted(r["id"] for r in found) == sorted([ids[0], ids[2], ids[3]])
+    assert [r["id"] for r in search_articles(store.engine, "乡村振兴")] == [ids[1]]
+    assert len(search_articles(store.engine, "三大行动", limit=50)) == 4
+
+
 def test_tracking_and_encoding_variants_are_one_row(store: ArticleStore) -> None:
     base = "http://www.chinareports.org.cn/search.html?kw="
     gbk = base + "%BA%F1%BD%D6"  # 厚街 in GBK
