@@ -69,17 +69,38 @@ def parser_alone(pages: list[tuple[str, bytes, dict]]) -> float:
 
 
 def reparse_rate(paths: list[Path], db_dir: Path, workers: int, pages: int, *,
-                 dry_run: bool = False) -> float:
-    """Pages per second of a re-parse (read, parse on ``workers``, store) into SQLite."""
+                 dry_run: bool = False) -> tuple[float, Path]:
+    """Pages per second of a re-parse (read, parse on ``workers``, store) into a new SQLite file."""
+    database = db_dir / f"reparse-{workers}-{time.monotonic_ns()}.db"
+    return rerun_rate(paths, database, workers, pages, dry_run=dry_run), database
+
+
+def rerun_rate(paths: list[Path], database: Path, workers: int, pages: int, *,
+               dry_run: bool = False) -> float:
+    """Pages per second of a re-parse into an existing (or new) SQLite file."""
     from crawler.reparse import reparse
     from pipelines.db import open_engine
 
-    engine = open_engine(f"sqlite:///{db_dir / f'reparse-{workers}-{time.monotonic_ns()}.db'}")
+    engine = open_engine(f"sqlite:///{database}")
     start = time.perf_counter()
     reparse(paths, engine, workers=workers, dry_run=dry_run)
     elapsed = time.perf_counter() - start
     engine.dispose()
     return pages / elapsed
+
+
+def forget_editors(database: Path) -> None:
+    """Make the stored articles look as an older parser left them: no editors, another hash.
+
+    The next re-parse then finds every article changed in one field, the common case of a
+    parser fix (the text, and so the search index, stays the same).
+    """
+    import sqlite3
+
+    with sqlite3.connect(database) as conn:
+        conn.execute("DELETE FROM article_people WHERE role = 'editor'")
+        conn.execute("UPDATE articles SET content_hash = 'older parser', parser_version = '1.0'")
+    conn.close()
 
 
 def run(quick: bool = False) -> list[Row]:
@@ -91,23 +112,40 @@ def run(quick: bool = False) -> list[Row]:
         warc_dir = Path(tmp) / "warc"
         warc_dir.mkdir()
         paths, pages = build_warc(warc_dir, articles)
-        bare, alone, full, dry = [], [], [], []
+        n = len(pages)
+        bare, alone, full, dry, same, fixed = [], [], [], [], [], []
         for _ in range(runs):
             bare.append(bare_warcio(paths))
             alone.append(parser_alone(pages))
-            full.append(reparse_rate(paths, Path(tmp), cores, len(pages)))
-            dry.append(reparse_rate(paths, Path(tmp), cores, len(pages), dry_run=True))
-    target = 0.8 * sorted(alone)[len(alone) // 2] * cores
-    ratio = [f / (a * cores) for f, a in zip(full, alone, strict=True)]
-    name = f"reparse ({len(pages)} responses)"
+            rate, database = reparse_rate(paths, Path(tmp), cores, n)
+            full.append(rate)
+            dry.append(reparse_rate(paths, Path(tmp), cores, n, dry_run=True)[0])
+            same.append(rerun_rate(paths, database, cores, n))
+            forget_editors(database)
+            fixed.append(rerun_rate(paths, database, cores, n))
+    middle = sorted(alone)[len(alone) // 2]
+    target = 0.8 * middle * cores
+
+    def ratio(rates: list[float]) -> list[float]:
+        return [r / (a * cores) for r, a in zip(rates, alone, strict=True)]
+
+    def met(rates: list[float]) -> bool:
+        return sorted(rates)[len(rates) // 2] >= target
+
+    name = f"reparse ({n} responses)"
     return [
         row(name, "bare warcio read", bare, "records/s"),
         row(name, "parser alone, 1 core", alone, "pages/s"),
-        row(name, f"reparse, {cores} workers", full, "pages/s",
-            target=f">= {target:.0f} pages/s", passed=sorted(full)[len(full) // 2] >= target),
-        row(name, f"reparse --dry-run (no store), {cores} workers", dry, "pages/s"),
-        row(name, "reparse / (parser x cores)", ratio, "x", target=">= 0.80",
-            passed=sorted(ratio)[len(ratio) // 2] >= 0.8),
+        row(name, f"reparse into an empty database, {cores} workers", full, "pages/s",
+            target=f">= {target:.0f} pages/s", passed=met(full)),
+        row(name, "  / (parser x cores)", ratio(full), "x", target=">= 0.80", passed=met(full)),
+        row(name, "reparse --dry-run (no store)", dry, "pages/s"),
+        row(name, "  / (parser x cores)", ratio(dry), "x"),
+        row(name, "reparse again, same parser (all unchanged)", same, "pages/s"),
+        row(name, "  / (parser x cores)", ratio(same), "x", target=">= 0.80", passed=met(same)),
+        row(name, "reparse after a parser fix (editors on every article)", fixed, "pages/s"),
+        row(name, "  / (parser x cores)", ratio(fixed), "x", target=">= 0.80",
+            passed=met(fixed)),
     ]
 
 

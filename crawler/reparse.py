@@ -190,13 +190,13 @@ class _Storer:
         batch, self.batch = self.batch, []
         records = [normalise_record(article.to_record()) for _, article in batch]
         keys = [canonical_url(record["url"]) for record in records]
-        stored = self._stored_hashes(keys)
+        stored = self._stored_states(keys)
         expected = []
         for key, record in zip(keys, records, strict=True):
-            old_hash = stored.get(key)
-            if old_hash is None:
+            state = stored.get(key)
+            if state is None:
                 expected.append("new")
-            elif old_hash == content_hash(record):
+            elif state.content_hash == content_hash(record):
                 expected.append("unchanged")
             else:
                 expected.append("changed")
@@ -206,14 +206,24 @@ class _Storer:
             for key, record, outcome in zip(keys, records, expected, strict=True):
                 if outcome == "changed":
                     self.report.changed_fields.update(changed_fields(before.get(key), record))
-        if self.dry_run:
-            outcomes = expected
-        else:
-            outcomes = self.store.store_articles([
+        outcomes = expected
+        if not self.dry_run:
+            # What the store would leave as it is (the same content, seen within the stored
+            # first/last seen, read by the same parser version) is not sent to it.
+            once = Counter(keys)
+            items = [
                 StoreItem(record, warc_datetime(date), article.charset, article.published_raw,
                           article.page_count)
                 for record, (date, article) in zip(records, batch, strict=True)
-            ])
+            ]
+            send = [
+                i for i, (key, item) in enumerate(zip(keys, items, strict=True))
+                if expected[i] != "unchanged" or once[key] > 1 or _moves(stored[key], item)
+            ]
+            stored_outcomes = self.store.store_articles([items[i] for i in send])
+            outcomes = list(expected)
+            for i, outcome in zip(send, stored_outcomes, strict=True):
+                outcomes[i] = outcome
         for key, outcome in zip(keys, outcomes, strict=True):
             if key not in self.outcome or _RANK[outcome] > _RANK[self.outcome[key]]:
                 self.outcome[key] = outcome
@@ -227,17 +237,25 @@ class _Storer:
             records = load_records(conn, rows)
         return {row.canonical_url: record for row, record in zip(rows, records, strict=True)}
 
-    def _stored_hashes(self, keys: list[str]) -> dict[str, str]:
+    def _stored_states(self, keys: list[str]) -> dict[str, Any]:
         from sqlalchemy import select
 
         from pipelines.models import Article as ArticleRow
 
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(ArticleRow.canonical_url, ArticleRow.content_hash)
+                select(ArticleRow.canonical_url, ArticleRow.content_hash,
+                       ArticleRow.parser_version, ArticleRow.first_seen, ArticleRow.last_seen)
                 .where(ArticleRow.canonical_url.in_(keys))
             )
-            return {row.canonical_url: row.content_hash for row in rows}
+            return {row.canonical_url: row for row in rows}
+
+
+def _moves(state: Any, item: Any) -> bool:
+    """Whether storing an unchanged parse would still move its seen times or parser version."""
+    version = item.record.get("parser_version") or ""
+    return (not state.first_seen <= item.fetched_at <= state.last_seen
+            or bool(version) and version != state.parser_version)
 
 
 def reparse(paths: list[Path], engine: Any, *, workers: int | None = None, dry_run: bool = False,

@@ -74,6 +74,26 @@ def test_reparse_with_the_same_parser_changes_nothing(crawled, data, site):
     assert dump(data) == crawled[1]
 
 
+def test_reparse_of_unchanged_articles_still_moves_seen_times_and_parser_version(crawled, data,
+                                                                                site):
+    import sqlite3
+
+    with sqlite3.connect(data / "articles.db") as conn:
+        captured = dict(conn.execute("SELECT url, first_seen FROM articles"))
+        # As if the database had first seen them later, the first two with an older parser.
+        conn.execute("UPDATE articles SET first_seen = '2099-01-01 00:00:00.000000', "
+                     "last_seen = '2099-01-01 00:00:00.000000'")
+        conn.execute("UPDATE articles SET parser_version = '0.9' WHERE id <= 2")
+    conn.close()
+    result = chinareport("reparse", "--data-dir", str(data))
+    assert f"0 new, 0 changed, {len(site.truth)} unchanged" in result.stdout
+    with sqlite3.connect(data / "articles.db") as conn:
+        assert dict(conn.execute("SELECT url, first_seen FROM articles")) == captured
+        assert {v for (v,) in conn.execute("SELECT parser_version FROM articles")} == {
+            PARSER_VERSION}
+    conn.close()
+
+
 def _store_as_older_parser(data: Path, records: list[dict], count: int) -> list[dict]:
     """Overwrite ``count`` articles as an older parser version would have stored them."""
     engine = open_engine(f"sqlite:///{data / 'articles.db'}")
