@@ -116,8 +116,16 @@ def find_next_pages(url: str, links: list[tuple[str, str]]) -> list[str]:
     numbers: dict[str, set[int]] = {}
     order: list[str] = []
     next_link: str | None = None
+    # Only a link named like this page plus _N, or with pager text, can be one of its pages:
+    # the others (most of a page's links) are not resolved at all.
+    name = stem.rsplit("/", 1)[-1] + "_"
+    by_name = name.isascii() and "%" not in name
     for href, text in links:
         if href.startswith(("javascript:", "#", "mailto:")):
+            continue
+        if by_name and name not in href and not PAGER_TEXT_RE.match(text or "") and not (
+            NEXT_PAGE_TEXT_RE.match(text or "")
+        ):
             continue
         target_url = urljoin(url, href).split("#")[0]
         target = urlsplit(target_url)
