@@ -107,11 +107,15 @@ def _text_match(conn: Connection, query: str) -> tuple[ColumnElement[bool], Colu
         phrases = search.pg_query(terms)
         params = {f"term{i}": phrase for i, phrase in enumerate(phrases)}
         terms_sql = [f"phraseto_tsquery('simple', :term{i})" for i in range(len(phrases))]
-        # Each term may sit in the title or the body, as with FTS5 over both columns.
-        anywhere = " AND ".join(f"(title_doc @@ {t} OR body_doc @@ {t})" for t in terms_sql)
-        in_title_sql = " AND ".join(f"title_doc @@ {t}" for t in terms_sql)
         table = search.SEARCH_TABLE
-        every = sql_text(f"SELECT article_id FROM {table} WHERE {anywhere}").bindparams(**params)
+        # Each term may sit in the title or the body, as with FTS5 over both columns; the
+        # terms of a long body may sit in different parts of it (rows), hence INTERSECT.
+        anywhere = " INTERSECT ".join(
+            f"SELECT article_id FROM {table} WHERE title_doc @@ {t} OR body_doc @@ {t}"
+            for t in terms_sql
+        )
+        in_title_sql = " AND ".join(f"title_doc @@ {t}" for t in terms_sql)
+        every = sql_text(anywhere).bindparams(**params)
         in_title = sql_text(f"SELECT article_id FROM {table} WHERE {in_title_sql}").bindparams(
             **params
         )

@@ -3,6 +3,11 @@
 Both databases index the same token text: every run of Han characters becomes its overlapping
 bigrams (厚街镇 -> 厚街 街镇), every other word is kept whole and lower-cased.  A query term becomes
 a phrase of its tokens, so 高质量发展 matches exactly where the text contains it.
+
+PostgreSQL keeps token positions only up to 16,383, so phrases further into a long body would
+never match: there a body is indexed in parts of ``PG_PART_TOKENS`` tokens, one row each, every
+part starting with the last ``PG_PART_OVERLAP`` tokens of the one before (a phrase across the
+seam is whole in the later part).
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 SEARCH_TABLE = "article_search"
+PG_PART_TOKENS = 16_000
+PG_PART_OVERLAP = 64
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _HAN_CHAR = re.compile(f"[{_HAN}]")
@@ -65,6 +72,19 @@ def pg_query(terms: Sequence[Sequence[str]]) -> list[str]:
     return [" ".join(term) for term in terms]
 
 
+def body_parts(tokens: str) -> list[str]:
+    """A body's token text in the parts PostgreSQL indexes (one part unless it is long)."""
+    if tokens.count(" ") < PG_PART_TOKENS:
+        return [tokens]
+    words = tokens.split(" ")
+    parts, start = [], 0
+    while True:
+        parts.append(" ".join(words[start : start + PG_PART_TOKENS]))
+        if start + PG_PART_TOKENS >= len(words):
+            return parts
+        start += PG_PART_TOKENS - PG_PART_OVERLAP
+
+
 def index_rows(conn: Connection, rows: Iterable[tuple[int, str | None, str | None]]) -> None:
     """Add articles ``(id, title, body)`` to the search index."""
     params = [{"id": i, "title": token_text(t), "body": token_text(b)} for i, t, b in rows]
@@ -73,9 +93,14 @@ def index_rows(conn: Connection, rows: Iterable[tuple[int, str | None, str | Non
     if conn.dialect.name == "sqlite":
         sql = f"INSERT INTO {SEARCH_TABLE}(rowid, title, body) VALUES (:id, :title, :body)"
     else:
+        params = [
+            {"id": p["id"], "part": n, "title": p["title"] if n == 0 else "", "body": part}
+            for p in params
+            for n, part in enumerate(body_parts(p["body"]))
+        ]
         sql = (
-            f"INSERT INTO {SEARCH_TABLE}(article_id, title_doc, body_doc) VALUES "
-            "(:id, to_tsvector('simple', :title), to_tsvector('simple', :body))"
+            f"INSERT INTO {SEARCH_TABLE}(article_id, part, title_doc, body_doc) VALUES "
+            "(:id, :part, to_tsvector('simple', :title), to_tsvector('simple', :body))"
         )
     conn.execute(text(sql), params)
 
@@ -115,9 +140,10 @@ def create_index(conn: Connection) -> None:
     else:
         conn.execute(
             text(
-                f"CREATE TABLE {SEARCH_TABLE} (article_id INTEGER PRIMARY KEY "
-                "REFERENCES articles(id) ON DELETE CASCADE, title_doc tsvector NOT NULL, "
-                "body_doc tsvector NOT NULL)"
+                f"CREATE TABLE {SEARCH_TABLE} (article_id INTEGER NOT NULL "
+                "REFERENCES articles(id) ON DELETE CASCADE, part INTEGER NOT NULL DEFAULT 0, "
+                "title_doc tsvector NOT NULL, body_doc tsvector NOT NULL, "
+                "PRIMARY KEY (article_id, part))"
             )
         )
         conn.execute(

@@ -131,3 +131,26 @@ def test_open_engine_without_upgrade_leaves_schema(db_url: str) -> None:
     engine = open_engine(db_url, upgrade=False)
     with engine.connect() as conn:
         assert current_revision(conn) is None
+
+
+@pytest.mark.postgres
+def test_search_parts_migration_reindexes_long_bodies(pg_url: str) -> None:
+    from alembic import command
+
+    from pipelines.db import _alembic_config
+
+    engine = open_engine(pg_url)
+    body = "".join(chr(0x4E00 + (i * 7) % 400) for i in range(20_000)) + "高质量发展"
+    ArticleStore(engine).store_article(dict(RECORD, body=body), fetched_at=SEEN)
+    with engine.begin() as conn:  # back to 0002: one search row an article, positions cut
+        cfg = _alembic_config()
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0002_search_index")
+        assert conn.execute(text(f"SELECT count(*) FROM {SEARCH_TABLE}")).scalar_one() == 1
+    assert search_articles(engine, "高质量发展") == []  # what 0002 databases get wrong
+    engine.dispose()
+    engine = open_engine(pg_url)  # upgrades to head on open
+    with engine.connect() as conn:
+        assert conn.execute(text(f"SELECT count(*) FROM {SEARCH_TABLE}")).scalar_one() == 2
+    assert [r["url"] for r in search_articles(engine, "高质量发展")] == [RECORD["url"]]
+    assert [r["url"] for r in search_articles(engine, "厚街")] == [RECORD["url"]]  # the title

@@ -260,3 +260,36 @@ def test_same_results_on_both_databases(sqlite_url: str, pg_url: str) -> None:
             for i in items
             if all(w in i.record["title"] or w in i.record["body"] for w in word.split())
         }
+
+
+def _filler(n: int, seed: int) -> str:
+    """``n`` Han characters that never contain the searched words (their first characters)."""
+    chars = [chr(c) for c in range(0x4E00, 0x4E00 + 400)]
+    return "".join(random.Random(seed).choice(chars) for _ in range(n))
+
+
+def test_a_long_body_is_searchable_to_its_end(db_url: str) -> None:
+    # PostgreSQL keeps tsvector positions up to 16,383 only: without parts, a phrase 20,000
+    # characters in, or one across the seam of two parts, would never match.
+    from pipelines.search import PG_PART_OVERLAP, PG_PART_TOKENS
+
+    engine = open_engine(db_url)
+    store = ArticleStore(engine)
+    seam = PG_PART_TOKENS - PG_PART_OVERLAP // 2  # inside the overlap of parts 0 and 1
+    bodies = {
+        "end": _filler(40_000, 1) + "高质量发展",
+        "seam": _filler(seam, 2) + "乡村振兴" + _filler(10_000, 3),
+        "split": "厚街镇" + _filler(30_000, 4) + "高质量发展",
+        "short": "高质量发展" + _filler(50, 5),
+    }
+    for name, body in bodies.items():
+        store.store_article({"url": f"http://www.chinareports.org.cn/long/{name}.html",
+                             "title": name, "body": body, "status": "ok"}, fetched_at=SEEN)
+
+    def found(query: str) -> set[str]:
+        return {r["title"] for r in search_articles(engine, query, limit=10)}
+
+    assert found("高质量发展") == {"end", "split", "short"}
+    assert found("乡村振兴") == {"seam"}
+    assert found("厚街镇 高质量发展") == {"split"}  # the two terms in different parts
+    assert found("厚街镇 乡村振兴") == set()
