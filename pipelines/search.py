@@ -87,16 +87,17 @@ def body_parts(tokens: str) -> list[str]:
 
 def index_rows(conn: Connection, rows: Iterable[tuple[int, str | None, str | None]]) -> None:
     """Add articles ``(id, title, body)`` to the search index."""
-    params = [{"id": i, "title": token_text(t), "body": token_text(b)} for i, t, b in rows]
-    if not params:
+    docs = [(i, token_text(t), token_text(b)) for i, t, b in rows]
+    if not docs:
         return
     if conn.dialect.name == "sqlite":
         sql = f"INSERT INTO {SEARCH_TABLE}(rowid, title, body) VALUES (:id, :title, :body)"
+        params = [{"id": i, "title": t, "body": b} for i, t, b in docs]
     else:
         params = [
-            {"id": p["id"], "part": n, "title": p["title"] if n == 0 else "", "body": part}
-            for p in params
-            for n, part in enumerate(body_parts(p["body"]))
+            {"id": i, "part": n, "title": t if n == 0 else "", "body": part}
+            for i, t, b in docs
+            for n, part in enumerate(body_parts(b))
         ]
         sql = (
             f"INSERT INTO {SEARCH_TABLE}(article_id, part, title_doc, body_doc) VALUES "
