@@ -180,47 +180,47 @@ class _Storer:
             self.flush()
 
     def flush(self) -> None:
-        from pipelines.canonical import canonical_url
         from pipelines.normalise import normalise_record
-        from pipelines.records import content_hash
         from pipelines.store import StoreItem
 
         if not self.batch:
             return
         batch, self.batch = self.batch, []
-        records = [normalise_record(article.to_record()) for _, article in batch]
-        keys = [canonical_url(record["url"]) for record in records]
+        prepared = self.store.prepare(
+            StoreItem(normalise_record(article.to_record()), warc_datetime(date),
+                      article.charset, article.published_raw, article.page_count)
+            for date, article in batch
+        )
+        keys = [prep.canonical for prep in prepared]
         stored = self._stored_states(keys)
         expected = []
-        for key, record in zip(keys, records, strict=True):
-            state = stored.get(key)
+        for prep in prepared:
+            state = stored.get(prep.canonical)
             if state is None:
                 expected.append("new")
-            elif state.content_hash == content_hash(record):
+            elif state.content_hash == prep.hash:
                 expected.append("unchanged")
             else:
                 expected.append("changed")
         changed = [key for key, outcome in zip(keys, expected, strict=True) if outcome == "changed"]
         if changed:
             before = self._stored_records(changed)
-            for key, record, outcome in zip(keys, records, expected, strict=True):
+            for prep, outcome in zip(prepared, expected, strict=True):
                 if outcome == "changed":
-                    self.report.changed_fields.update(changed_fields(before.get(key), record))
+                    self.report.changed_fields.update(
+                        changed_fields(before.get(prep.canonical), prep.item.record)
+                    )
         outcomes = expected
         if not self.dry_run:
             # What the store would leave as it is (the same content, seen within the stored
             # first/last seen, read by the same parser version) is not sent to it.
             once = Counter(keys)
-            items = [
-                StoreItem(record, warc_datetime(date), article.charset, article.published_raw,
-                          article.page_count)
-                for record, (date, article) in zip(records, batch, strict=True)
-            ]
             send = [
-                i for i, (key, item) in enumerate(zip(keys, items, strict=True))
-                if expected[i] != "unchanged" or once[key] > 1 or _moves(stored[key], item)
+                i for i, prep in enumerate(prepared)
+                if expected[i] != "unchanged" or once[prep.canonical] > 1
+                or _moves(stored[prep.canonical], prep.item)
             ]
-            stored_outcomes = self.store.store_articles([items[i] for i in send])
+            stored_outcomes = self.store.store_prepared([prepared[i] for i in send])
             outcomes = list(expected)
             for i, outcome in zip(send, stored_outcomes, strict=True):
                 outcomes[i] = outcome

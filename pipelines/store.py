@@ -48,7 +48,9 @@ class StoreItem:
 
 
 @dataclass
-class _Prepared:
+class Prepared:
+    """An item ready to store: its record's key, host, content hash and published time."""
+
     item: StoreItem
     canonical: str
     host: str
@@ -196,12 +198,19 @@ class ArticleStore:
 
     def store_articles(self, items: Iterable[Any]) -> list[str]:
         """Upsert a batch of articles in one transaction; returns each one's outcome in order."""
-        prepared = [self._prepare(_as_item(item)) for item in items]
+        return self.store_prepared(self.prepare(items))
+
+    def prepare(self, items: Iterable[Any]) -> list[Prepared]:
+        """Key and hash items, as ``store_prepared`` takes them (re-parse compares them first)."""
+        return [self._prepare(_as_item(item)) for item in items]
+
+    def store_prepared(self, prepared: list[Prepared]) -> list[str]:
+        """``store_articles`` for items already prepared."""
         outcomes: list[str] = []
         # A URL twice in one batch is stored in order: split the batch where a key repeats.
-        chunk: list[_Prepared] = []
+        chunk: list[Prepared] = []
         seen: set[str] = set()
-        chunks: list[list[_Prepared]] = []
+        chunks: list[list[Prepared]] = []
         for prep in prepared:
             if prep.canonical in seen:
                 chunks.append(chunk)
@@ -221,7 +230,7 @@ class ArticleStore:
             self.names.commit(pending)
         return outcomes
 
-    def _prepare(self, item: StoreItem) -> _Prepared:
+    def _prepare(self, item: StoreItem) -> Prepared:
         record = item.record
         url = record.get("url")
         if not url:
@@ -230,9 +239,9 @@ class ArticleStore:
         canonical = canonical_url(url)
         published, is_date = parse_published(record.get("published"))
         host = (urlsplit(canonical).hostname or "").lower()
-        return _Prepared(item, canonical, host, content_hash(record), published, is_date)
+        return Prepared(item, canonical, host, content_hash(record), published, is_date)
 
-    def _store_chunk(self, conn: Connection, part: list[_Prepared]) -> list[str]:
+    def _store_chunk(self, conn: Connection, part: list[Prepared]) -> list[str]:
         existing = {row.canonical_url: row for row in _current_rows(conn, part)}
         outcome: dict[str, str] = {}
         fresh = [p for p in part if p.canonical not in existing]
@@ -247,7 +256,7 @@ class ArticleStore:
             for row in _current_rows(conn, late):
                 existing[row.canonical_url] = row
         moves: list[dict[str, Any]] = []
-        replaced: list[tuple[_Prepared, Any]] = []
+        replaced: list[tuple[Prepared, Any]] = []
         for prep in part:
             if prep.canonical in outcome:
                 continue
@@ -267,7 +276,7 @@ class ArticleStore:
             self._replace(conn, replaced)
         return [outcome[p.canonical] for p in part]
 
-    def _article_values(self, conn: Connection, prep: _Prepared) -> dict[str, Any]:
+    def _article_values(self, conn: Connection, prep: Prepared) -> dict[str, Any]:
         record = prep.item.record
         site_id = self.names.site(conn, prep.host) if prep.host else None
         channel = record.get("channel")
@@ -293,7 +302,7 @@ class ArticleStore:
             "source_id": self.names.source(conn, source) if source else None,
         }
 
-    def _insert_new(self, conn: Connection, fresh: list[_Prepared]) -> dict[str, int]:
+    def _insert_new(self, conn: Connection, fresh: list[Prepared]) -> dict[str, int]:
         rows = []
         for prep in fresh:
             values = self._article_values(conn, prep)
@@ -319,7 +328,7 @@ class ArticleStore:
         )
         return ids
 
-    def _add_older_capture(self, conn: Connection, prep: _Prepared, current: Any) -> str:
+    def _add_older_capture(self, conn: Connection, prep: Prepared, current: Any) -> str:
         # An older capture (re-parse of an earlier WARC record): history, not the current
         # state. A re-parse of the latest capture (seen == last_seen) replaces it.
         seen = prep.item.fetched_at
@@ -331,7 +340,7 @@ class ArticleStore:
         )
         return CHANGED
 
-    def _replace(self, conn: Connection, pairs: list[tuple[_Prepared, Any]]) -> None:
+    def _replace(self, conn: Connection, pairs: list[tuple[Prepared, Any]]) -> None:
         """Make new parses the current state of their articles, the replaced ones history."""
         ids = [current.id for _, current in pairs]
         rows = conn.execute(article_select().where(Article.id.in_(ids))).all()
@@ -415,7 +424,7 @@ class ArticleStore:
             conn.execute(insert(ArticlePerson), rows)
 
 
-def _seen_moves(prep: _Prepared, current: Any) -> dict[str, Any]:
+def _seen_moves(prep: Prepared, current: Any) -> dict[str, Any]:
     """What an unchanged parse moves: the seen times, and the parser version that read it."""
     seen = prep.item.fetched_at
     moves: dict[str, Any] = {}
@@ -441,7 +450,7 @@ def _update_by_id(conn: Connection, rows: list[dict[str, Any]]) -> None:
                             for r in group])
 
 
-def _current_rows(conn: Connection, part: list[_Prepared]) -> Any:
+def _current_rows(conn: Connection, part: list[Prepared]) -> Any:
     """The stored state an upsert compares against, for the articles of ``part``."""
     return conn.execute(
         select(
