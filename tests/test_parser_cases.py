@@ -5,16 +5,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from crawler.parser import parse_page
 from crawler.parser.evaluate import FIELDS, evaluate_dir, load_cases
 
 CASES = Path(__file__).with_name("parser_cases")
+HARD = Path(__file__).with_name("parser_cases_hard")
 FLOORS = Path(__file__).with_name("eval_floors.json")
+SETS = pytest.mark.parametrize(("folder", "key"), [(CASES, "cases"), (HARD, "hard")])
 
 
-def test_case_set_is_complete() -> None:
-    cases = load_cases(CASES)
-    assert len(cases) >= 25
+@SETS
+def test_case_set_is_complete(folder: Path, key: str) -> None:
+    cases = load_cases(folder)
+    assert len(cases) >= 20
     for name, body, label in cases:
         truth = label["truth"]
         assert set(truth) >= {
@@ -29,10 +34,11 @@ def test_case_set_is_complete() -> None:
         assert body, name
 
 
-def test_accuracy_at_or_above_floors() -> None:
-    floors = json.loads(FLOORS.read_text("utf-8"))["cases"]["floors"]
+@SETS
+def test_accuracy_at_or_above_floors(folder: Path, key: str) -> None:
+    floors = json.loads(FLOORS.read_text("utf-8"))[key]["floors"]
     assert set(floors) == set(FIELDS)
-    report = evaluate_dir(CASES)
+    report = evaluate_dir(folder)
     below = {
         name: (round(report.accuracy(name), 3), floor)
         for name, floor in floors.items()
@@ -45,8 +51,9 @@ def test_accuracy_at_or_above_floors() -> None:
     assert not below, f"below floor: {below}\n" + "\n".join(details)
 
 
-def test_every_case_is_an_article_with_its_charset() -> None:
-    for name, body, label in load_cases(CASES):
+@SETS
+def test_every_case_is_an_article_with_its_charset(folder: Path, key: str) -> None:
+    for name, body, label in load_cases(folder):
         article = parse_page(body, label.get("url") or f"http://unknown.invalid/{name}.html")
         assert article.status == "ok", (name, article.status, article.missing)
         if label.get("encoding") == "gbk":

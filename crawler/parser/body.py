@@ -7,10 +7,11 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
+from .labels import has_label, label_text
 from .patterns import (
     BOILERPLATE_LINE_RES,
     CAPTION_HINT_RE,
-    LABEL_RE,
+    PROMO_HINT_RE,
     PROSE_PUNCT_RE,
     SENTENCE_END,
     SHORT_BOILERPLATE_CHARS,
@@ -102,16 +103,34 @@ def is_boilerplate(text: str) -> bool:
     """Editor, credit, 原标题, share, related-links and copyright lines."""
     if len(text) <= SHORT_BOILERPLATE_CHARS and SHORT_BOILERPLATE_RE.search(text):
         return True
+    text = label_text(text)
     return any(pattern.search(text) for pattern in BOILERPLATE_LINE_RES)
 
 
 def _is_metadata_line(line: Line) -> bool:
-    return line.length < 80 and bool(LABEL_RE.search(line.text)) and not is_prose_sentence(line.text)
+    return line.length < 80 and has_label(line.text) and not is_prose_sentence(line.text)
 
 
 def is_prose_sentence(text: str) -> bool:
     """Text that ends like a sentence."""
     return bool(text) and text[-1] in SENTENCE_END and len(text) >= LEADING_MIN_CHARS
+
+
+def _promo_blocks(container: etree._Element) -> set[etree._Element]:
+    """QR-code, follow-us and share boxes nested in the article's container."""
+    return {
+        element for element in container.xpath(".//*[@class or @id]")
+        if PROMO_HINT_RE.search((element.get("class") or "") + " " + (element.get("id") or ""))
+    }
+
+
+def _in_any(line: Line, blocks: set[etree._Element], container: etree._Element) -> bool:
+    current: etree._Element | None = line.owner
+    while current is not None and current is not container:
+        if current in blocks:
+            return True
+        current = current.getparent()
+    return False
 
 
 def _is_caption(line: Line, after_image: bool) -> bool:
@@ -158,6 +177,7 @@ def extract_body(
     inside = [line for line in lines if line.index > title_index and _inside(line, container)]
     kept: list[Line] = []
     previous_image: dict[str, str | None] | None = None
+    promo = _promo_blocks(container)
     for line in inside:
         if line.image is not None:
             src = line.image.get("src") or ""
@@ -171,7 +191,8 @@ def extract_body(
             body.dropped.append(line)
             continue
         previous_image = None
-        if line.link_ratio > 0.5 or is_boilerplate(line.text) or _is_metadata_line(line):
+        if (line.link_ratio > 0.5 or is_boilerplate(line.text) or _is_metadata_line(line)
+                or promo and _in_any(line, promo, container)):
             body.dropped.append(line)
             continue
         if _is_caption(line, False):

@@ -15,10 +15,11 @@ DATE_RE = re.compile(
     r"(?<!\d)(?P<y>(?:19|20)\d\d)\s*(?P<s1>[-/.年])\s*(?P<m>\d{1,2})\s*(?P<s2>[-/.月])\s*"
     r"(?P<d>\d{1,2})(?!\d)\s*日?"
     r"(?:\s*(?:星期|周|礼拜)[一二三四五六日天])?"
-    r"(?:\s*(?:T|\s)?\s*(?P<H>\d{1,2})\s*[:：时]\s*(?P<M>\d{1,2})(?!\d)"
-    r"(?:\s*[:：分]\s*(?P<S>\d{1,2})(?!\d)(?:\.\d+)?)?)?"
+    r"(?:\s*(?:T|\s)?\s*(?P<half>上午|下午|中午|晚上|早上|凌晨)?\s*(?P<H>\d{1,2})\s*[:：时時]\s*"
+    r"(?P<M>\d{1,2})(?!\d)(?:\s*[:：分]\s*(?P<S>\d{1,2})(?!\d)(?:\.\d+)?)?)?"
     r"(?:\s*(?P<tz>Z|[+-]\d\d:?\d\d|(?:GMT|UTC)\s*[+-]\s*\d{1,2}(?::?\d\d)?))?"
 )
+AFTERNOON = frozenset({"下午", "晚上"})
 # Dates in article URLs: /2019/0618/, /20240509/, /2024-05/13/, /t20240520_.
 URL_DATE_RES = (
     re.compile(r"/((?:19|20)\d\d)/?(\d\d)/?(\d\d)(?:/|_)"),
@@ -64,11 +65,14 @@ def _build(match: re.Match[str]) -> ParsedDate | None:
     try:
         year, month, day = int(match.group("y")), int(match.group("m")), int(match.group("d"))
         if match.group("H") is not None:
+            hour = int(match.group("H"))
+            if match.group("half") in AFTERNOON and hour < 12:
+                hour += 12  # 下午3:20 is 15:20
             value: datetime | date = datetime(
                 year,
                 month,
                 day,
-                int(match.group("H")),
+                hour,
                 int(match.group("M")),
                 int(match.group("S") or 0),
                 tzinfo=_tz(match.group("tz")),

@@ -13,6 +13,7 @@ from .patterns import (
     BREADCRUMB_SPLIT_RE,
     HEADING_TAGS,
     PRIMARY_EDITOR_LABELS,
+    SECONDARY_DATE_LABELS,
     SOURCE_SUFFIX_RE,
     TITLE_HINT_RE,
     TITLE_SEPARATORS_RE,
@@ -49,6 +50,8 @@ UNLABELLED_TAIL_LINES = 12
 LIST_TAGS = frozenset({"li", "dd", "dt"})
 # Words printed beside a date that are not a source: weekdays, tools, counters.
 NOT_SOURCE_RE = re.compile(r"^(?:星期|礼拜|周[一二三四五六日天]|字号|打印|分享|浏览|阅读|点击|评论|收藏|访问|\d)")
+# Top bars print today's date (今天是：2024年3月8日 星期五): never the article's.
+TODAY_RE = re.compile(r"今天是|今日是|今天[:：]|今日[:：]|现在是|当前时间")
 NEAR_BODY_LINES = 8
 NEAR_DATE_LINES = 2
 MINOR_HEADING_TAGS = ("h4", "h5", "h6")
@@ -140,12 +143,14 @@ def find_title(doc: Document, limit: int) -> tuple[str | None, int]:
 
 
 # --- published ------------------------------------------------------------------
-def _first_labelled_date(hits: list[LabelHit]) -> ParsedDate | None:
-    for hit in hits:
-        if hit.kind == "date":
-            parsed = parse_date(hit.value)
-            if parsed is not None:
-                return parsed
+def _first_labelled_date(hits: list[LabelHit]) -> tuple[ParsedDate, int] | None:
+    # 发布时间 before 更新时间 or 成文日期, wherever each is printed.
+    for secondary in (False, True):
+        for hit in hits:
+            if hit.kind == "date" and (hit.label in SECONDARY_DATE_LABELS) == secondary:
+                parsed = parse_date(hit.value)
+                if parsed is not None:
+                    return parsed, hit.line_index
     return None
 
 
@@ -156,7 +161,7 @@ def _first_date(doc: Document, positions: list[int], strict: bool) -> tuple[Pars
         line = doc.lines[position]
         if strict and (line.link_ratio >= 0.5 or line.tag in LIST_TAGS):
             continue
-        if line.image is None and line.length < 200:
+        if line.image is None and line.length < 200 and not TODAY_RE.search(line.text):
             dates = find_dates(line.text)
             if dates:
                 return dates[0], position
@@ -183,10 +188,9 @@ def find_published(
 ) -> tuple[ParsedDate | None, int]:
     """The visible publication date (labelled first, then the first date near the title)."""
     for zone in ("head", "tail", "before"):
-        parsed = _first_labelled_date(hits[zone])
-        if parsed is not None:
-            line = next(h.line_index for h in hits[zone] if h.kind == "date" and parse_date(h.value))
-            return parsed, line
+        labelled = _first_labelled_date(hits[zone])
+        if labelled is not None:
+            return labelled
     for positions, strict in (
         (zones.head, False),
         (zones.tail[:UNLABELLED_TAIL_LINES], True),

@@ -7,18 +7,23 @@ from dataclasses import dataclass
 
 from .patterns import (
     AUTHOR_LABELS,
+    COLON_LABELS,
+    COLON_SEP_RE,
     DATE_LABELS,
     EDITOR_LABELS,
+    LABEL_AFTER_RE,
     LABEL_RE,
+    SECONDARY_DATE_LABELS,
     SENTENCE_END,
     SOURCE_LABELS,
     SPACED_LABEL_MAX_CHARS,
     SPACED_LABEL_RE,
+    TRADITIONAL_LABEL_CHARS,
 )
 from .tree import Line
 
 KIND_BY_LABEL = {
-    **{label: "date" for label in DATE_LABELS},
+    **{label: "date" for label in DATE_LABELS + SECONDARY_DATE_LABELS},
     **{label: "source" for label in SOURCE_LABELS},
     **{label: "author" for label in AUTHOR_LABELS},
     **{label: "editor" for label in EDITOR_LABELS},
@@ -38,9 +43,45 @@ class LabelHit:
     bracketed: bool = False
 
 
+_TRADITIONAL_RE = re.compile("[" + "".join(map(chr, TRADITIONAL_LABEL_CHARS)) + "]")
+
+
+def label_text(text: str) -> str:
+    """The line as labels are matched: traditional label characters made simplified, 1:1."""
+    if _TRADITIONAL_RE.search(text) is None:
+        return text  # (translate looks up every character: most lines have none to change)
+    return text.translate(TRADITIONAL_LABEL_CHARS)
+
+
+def label_matches(text: str) -> list[re.Match[str]]:
+    """``LABEL_RE`` matches that stand where a label may: at the start, after white space, a
+    digit or a bracket, or (two characters or more) right before a colon. ``text`` is as
+    ``label_text`` gives it."""
+    found: list[re.Match[str]] = []
+    position = 0
+    while (match := LABEL_RE.search(text, position)) is not None:
+        start = match.start()
+        if (start == 0 or LABEL_AFTER_RE.match(text, start - 1)
+                or match.group("label") in COLON_LABELS and COLON_SEP_RE.match(match.group("sep"))):
+            found.append(match)
+            position = match.end()
+        else:
+            position = start + 1
+    return found
+
+
+def has_label(text: str) -> bool:
+    """Whether a line holds a label (traditional forms included)."""
+    return bool(label_matches(label_text(text)))
+
+
 def find_labels(text: str) -> list[re.Match[str]]:
-    """Labels on a line: ``label + separator``, and on short metadata lines ``role word + space``."""
-    matches = list(LABEL_RE.finditer(text))
+    """Labels on a line: ``label + separator``, and on short metadata lines ``role word + space``.
+
+    The matches are on ``label_text(text)``: their positions hold for ``text`` itself.
+    """
+    text = label_text(text)
+    matches = label_matches(text)
     if len(text) <= SPACED_LABEL_MAX_CHARS and text[-1:] not in SENTENCE_END:
         taken = [(m.start(), m.end()) for m in matches]
         for spaced in SPACED_LABEL_RE.finditer(text):
@@ -76,7 +117,7 @@ def _next_value(lines: list[Line], position: int) -> str:
             candidate = lines[position + offset]
             if candidate.image is not None:
                 continue
-            if LABEL_RE.match(candidate.text):
+            if LABEL_RE.match(label_text(candidate.text)):
                 return ""
             return candidate.text
     return ""
@@ -96,7 +137,7 @@ def cut_value(value: str) -> str:
     value = re.sub(r"[\[【(（][^\]】)）]{0,12}[\]】)）]$", "", value.strip())
     value = value.lstrip("[【(（ ")
     found = VALUE_CLOSERS_RE.search(value)
-    if found and found.start() > 0 and value[: found.start()].count("《") <= value[: found.start()].count("》"):
-        if value[found.start()] != "》":
-            value = value[: found.start()]
+    if (found and found.start() > 0 and value[found.start()] != "》"
+            and value[: found.start()].count("《") <= value[: found.start()].count("》")):
+        value = value[: found.start()]
     return value.strip(" ·|-—:：")

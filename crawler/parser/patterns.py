@@ -16,18 +16,34 @@ HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I
 CENTERED_STYLE_RE = re.compile(r"text-align\s*:\s*center", re.IGNORECASE)
 # Class or id words that mark a headline element on most templates.
 TITLE_HINT_RE = re.compile(r"title|headline|biaoti|tit\b|bt\b", re.IGNORECASE)
+# Class or id words of blocks inside an article that are not its text: QR codes (二维码, ewm),
+# follow-us and share boxes.
+PROMO_HINT_RE = re.compile(
+    r"ewm|erweima|qr_?code|wx_?code|weixin_?code|gongzhonghao|gzh|guanzhu|share",
+    re.IGNORECASE,
+)
 CAPTION_HINT_RE = re.compile(r"caption|pic_?txt|img_?txt|img_?desc|pictext|imgnote|desc", re.IGNORECASE)
 
 # --- labels -----------------------------------------------------------------
-SEPARATOR = r"\s*(?:[:：|︱｜/]|&nbsp;)\s*"
+# Labels are matched on a copy of the line with the traditional forms of their characters
+# made simplified, one character for one (positions stay), so 來源 and 責任編輯 are labels
+# too while values keep the page's own characters.
+TRADITIONAL_LABEL_CHARS = str.maketrans(
+    "來記責編輯發佈時間審對攝圖訊電報導採綜實習見點擊瀏覽閱讀標籤關鍵詞欄號體擊稿選務覽聞網",
+    "来记责编辑发布时间审对摄图讯电报导采综实习见点击浏览阅读标签关键词栏号体击稿选务览闻网",
+)
+SEPARATOR = r"\s*(?:[:：|︱｜丨/]|&nbsp;)\s*"
 DATE_LABELS = ("发布时间", "发稿时间", "发表时间", "发布日期", "更新时间", "时间", "日期")
+# Dates that are not the publication: taken only when a page shows no other labelled date.
+SECONDARY_DATE_LABELS = ("更新时间", "修改时间", "最后更新", "成文日期", "印发日期", "生效日期",
+                         "实施日期", "截止日期", "报名时间", "活动时间")
 SOURCE_LABELS = ("本文来源于", "本文来源", "信息来源", "稿件来源", "文章来源", "新闻来源", "来源于", "来源", "出处")
 AUTHOR_LABELS = ("文/图", "图/文", "作者", "记者", "撰文", "撰稿", "文")
 EDITOR_LABELS = ("责任编辑", "责编", "编辑", "选稿")
 PRIMARY_EDITOR_LABELS = ("责任编辑", "责编")
 # Labels that only end the value before them.
 OTHER_LABELS = (
-    "通讯员", "摄影", "摄像", "图片", "校对", "出品", "监制", "统筹", "审校", "审签", "终审",
+    "通讯员", "摄影", "摄像", "图片", "图", "校对", "出品", "监制", "统筹", "审校", "审签", "终审",
     # Reviewers and non-text editors are not the article's editor.
     "审核", "初审", "一审", "二审", "三审", "复审", "审定", "图片编辑", "美术编辑", "视频编辑",
     "点击数", "点击", "浏览次数", "浏览", "阅读", "字号", "字体", "分享到", "分享", "打印",
@@ -35,7 +51,8 @@ OTHER_LABELS = (
 )
 ALL_LABELS = tuple(
     sorted(
-        set(DATE_LABELS + SOURCE_LABELS + AUTHOR_LABELS + EDITOR_LABELS + OTHER_LABELS),
+        set(DATE_LABELS + SECONDARY_DATE_LABELS + SOURCE_LABELS + AUTHOR_LABELS + EDITOR_LABELS
+            + OTHER_LABELS),
         key=len,
         reverse=True,
     )
@@ -43,15 +60,17 @@ ALL_LABELS = tuple(
 # A label starts a line or follows white space, a digit or an opening bracket
 # (or, for labels of two or more characters, anything when a colon follows:
 # ``12:11来源：证券时报网作者：李在山``), and is followed by a separator; the
-# lookahead keeps ``文/`` from matching ``文/图``.
-COLON_LABELS = tuple(label for label in ALL_LABELS if len(label) >= 2 and "/" not in label)
+# lookahead keeps ``文/`` from matching ``文/图``. The pattern starts with the labels
+# themselves, so the regex engine skips quickly to where one may begin; what may stand
+# before a label is checked on each match (``labels.label_matches``).
+COLON_LABELS = frozenset(label for label in ALL_LABELS if len(label) >= 2 and "/" not in label)
 LABEL_RE = re.compile(
-    r"(?:^|(?<=[\s【\[（(|｜︱>»\d])|(?=(?:"
-    + "|".join(COLON_LABELS)
-    + r")\s*[:：]))(?P<label>"
+    r"(?P<label>"
     + "|".join(re.escape(label) for label in ALL_LABELS)
-    + r")(?P<sep>\s*(?:[:：︱｜|]|/(?!图))\s*|(?<=文/图|图/文)\s+)"
+    + r")(?P<sep>\s*(?:[:：︱｜|丨]|/(?![图文]))\s*|(?<=文/图|图/文)\s+)"
 )
+LABEL_AFTER_RE = re.compile(r"[\s【\[（(|｜︱丨>»\d]")  # what a label may follow
+COLON_SEP_RE = re.compile(r"\s*[:：]")
 
 # Role words followed by a name after plain white space, on short metadata
 # lines: ``编辑 何晓芳 校对 刘军`` · ``作者 老张`` · ``来源：滨江日报 记者 宋晓雯``.
@@ -83,7 +102,8 @@ NOT_NAME_WORDS = frozenset(
 )
 NAME_SPLIT_RE = re.compile(r"[\s、，,;；/|｜︱]+")
 NAME_TRIM_RE = re.compile(r"^(?:本报|本台|本网|特约|见习|实习|首席)?记者|(?:报道|整合|综合|编译|整理|采写|摄)$")
-PERSON_NAME_RE = re.compile(r"^[\w·•．.\-_]{2,20}$")
+# A name has a letter or a Han character: ``2024-03-05`` beside a byline is not one.
+PERSON_NAME_RE = re.compile(r"^(?=.*[^\W\d_])[\w·•．.\-_]{2,20}$")
 # Two-character names padded to the width of three (``周　凯``, ``韩 冬``): two
 # lone characters separated only by white space are one name.
 SPACED_NAME_RE = re.compile(r"(?<![\u4e00-\u9fff])([\u4e00-\u9fff])[ \u3000\xa0]+([\u4e00-\u9fff])(?![\u4e00-\u9fff])")
@@ -127,6 +147,7 @@ BOILERPLATE_LINE_RES = tuple(
     for p in (
         r"^[（(\[【]?\s*(?:责任编辑|责编|编辑|选稿|审核|校对|监制|统筹|终审|审校)\s*[:：/]",
         r"^[（(\[【]?\s*原标题\s*[:：]",
+        r"^[【\[]?\s*编者按\s*[】\]]?\s*[:：]?",  # the editors' note framing a series
         r"^[（(\[【]?\s*(?:本文来自|本文来源|文章来源|稿件来源|资料来源|来源)\s*[:：]?",
         r"^[（(\[【]?\s*(?:供稿|供图|图片来源|图片由|图源|题图|视频来源)",
         r"^(?:\S{0,12}?记者|编辑|校对|摄影|通讯员)\s*[\u4e00-\u9fff·]{2,4}(?:\s+(?:\S{0,6}?记者|编辑|校对|摄影|通讯员)?\s*[\u4e00-\u9fff·]{2,4}){0,5}$",
