@@ -27,7 +27,7 @@ from .tree import Document, read_document
 
 logger = logging.getLogger(__name__)
 
-PARSER_VERSION = "2.0.0"
+PARSER_VERSION = "2.1.0"
 TAIL_LINES = 60
 BEFORE_LINES = 40
 MIN_ARTICLE_CHARS = 40
