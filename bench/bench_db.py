@@ -164,6 +164,7 @@ def search_cases(total: int) -> list[tuple[str, dict[str, Any]]]:
         (f"2-char random {random2}", {"text": random2}),
         ("4-char 乡村振兴", {"text": "乡村振兴"}),
         ("5-char 高质量发展", {"text": "高质量发展"}),
+        ("two terms 厚街 乡村振兴", {"text": "厚街 乡村振兴"}),
         ("2-char 厚街 + channel", {"text": "厚街", "channel": "乡村"}),
         ("4-char 乡村振兴 + since", {"text": "乡村振兴", "since": since}),
         ("2-char 厚街 + author", {"text": "厚街", "author": "张三"}),
