@@ -15,6 +15,7 @@ from .patterns import (
     PRIMARY_EDITOR_LABELS,
     SECONDARY_DATE_LABELS,
     SOURCE_SUFFIX_RE,
+    SPACED_LABEL_RE,
     TITLE_HINT_RE,
     TITLE_SEPARATORS_RE,
     UNKNOWN_PEOPLE,
@@ -232,10 +233,18 @@ def _unlabelled_source(doc: Document, date_line: int, published: ParsedDate | No
         if re.search(r"[\u4e00-\u9fff]", token) and not re.search(r"[:：]", token):
             return clean_source(token)
         return None
-    # "湖湘日报 2024-06-03 07:40:12": a medium's name alone before the date.
+    # "湖湘日报 2024-06-03 07:40:12": a medium's name alone before the date, or before the
+    # byline there ("城市快报客户端 记者 包一鸣 2024-03-05 08:30").
     before = text[:position].strip()
-    if before and " " not in before and SOURCE_SUFFIX_RE.search(before) and not re.search(r"[:：]", before):
-        return clean_source(before)
+    first = before.split(" ")[0]
+    rest = before[len(first):].strip()
+    if (
+        first
+        and SOURCE_SUFFIX_RE.search(first)
+        and not re.search(r"[:：]", first)
+        and (not rest or SPACED_LABEL_RE.match(rest))
+    ):
+        return clean_source(first)
     return None
 
 

@@ -124,6 +124,9 @@ def read_lines(root: etree._Element) -> list[Line]:
         link_chars = 0
         line_owner = None
 
+    # Classed inline elements side by side with nothing between them (minified metadata rows:
+    # <span class="src">…</span><span class="author">…</span>) are apart on screen: a space.
+    gap = False
     walker = etree.iterwalk(root, events=("start", "end"))
     depth = 0
     for event, element in walker:
@@ -147,6 +150,9 @@ def read_lines(root: etree._Element) -> list[Line]:
                         Line(len(lines), "", blocks[-1], tag="img", centered=_centered(blocks[-1]),
                              image={"src": src.strip(), "alt": (element.get("alt") or "").strip()})
                     )
+            if gap and pieces and tag not in BLOCK_TAGS and element.get("class"):
+                pieces.append(" ")
+            gap = False
             add(element.text)
             continue
         depth -= 1
@@ -158,6 +164,7 @@ def read_lines(root: etree._Element) -> list[Line]:
                 blocks.pop()
         elif tag == "a":
             link_depth -= 1
+        gap = tag not in BLOCK_TAGS and bool(element.get("class")) and not element.tail
         add(element.tail)
     flush()
     return lines
