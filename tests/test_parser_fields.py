@@ -189,3 +189,13 @@ def test_plain_lead_byline() -> None:
     assert parse(page(meta="时间：2024-05-02 来源：县融媒体中心", body=body)).authors == ["赵六"]
     body = f"<p>东方网记者曹磊5月13日报道：{P1}</p><p>{P2}</p>"
     assert parse(page(meta="时间：2024-05-13", body=body)).authors == ["曹磊"]
+
+
+def test_document_write_of_strings_and_variables_is_read() -> None:
+    from crawler.parser.tree import script_writes
+
+    code = ('var str_ly = "松岭日报"; if (str_ly != "") { document.write("来源：" + str_ly + "&nbsp;"); }'
+            'document.write(\'<span>责任编辑：汪婷</span>\');')
+    assert script_writes(code).split() == ["来源：松岭日报", "责任编辑：汪婷"]
+    assert script_writes("document.write(hits(12)); var a = 1;") == ""
+    assert script_writes("alert(1)") == ""

@@ -11,6 +11,7 @@ from .labels import has_label, label_text
 from .patterns import (
     BOILERPLATE_LINE_RES,
     CAPTION_HINT_RE,
+    END_MATTER_RE,
     PROMO_HINT_RE,
     PROSE_PUNCT_RE,
     SENTENCE_END,
@@ -206,6 +207,12 @@ def extract_body(
     leading = [line for line in kept[:first_prose] if _is_subhead(line, after)]
     body.dropped.extend(line for line in kept[:first_prose] if line not in leading)
     kept = leading + kept[first_prose:]
+    # References and notes after the text are the article's apparatus, not its body.
+    end_matter = next((n for n, line in enumerate(kept) if n > 0 and END_MATTER_RE.match(line.text)),
+                      None)
+    if end_matter is not None:
+        body.dropped.extend(kept[end_matter:])
+        kept = kept[:end_matter]
     last_prose = max((n for n, line in enumerate(kept) if is_prose(line)), default=-1)
     before = kept[last_prose] if last_prose >= 0 else None
     for line in kept[last_prose + 1 :]:

@@ -7,17 +7,19 @@ import unicodedata
 from dataclasses import dataclass
 
 from .dates import ParsedDate, date_from_url, find_dates, parse_date
-from .labels import LabelHit, cut_value
+from .labels import LabelHit, cut_value, has_label
 from .patterns import (
     BREADCRUMB_RE,
     BREADCRUMB_SPLIT_RE,
     HEADING_TAGS,
+    NOT_TITLE_RE,
     PRIMARY_EDITOR_LABELS,
     SECONDARY_DATE_LABELS,
     SOURCE_SUFFIX_RE,
     SPACED_LABEL_RE,
     TITLE_HINT_RE,
     TITLE_SEPARATORS_RE,
+    TRAILING_EDITOR_RE,
     UNKNOWN_PEOPLE,
 )
 from .people import (
@@ -56,6 +58,8 @@ TODAY_RE = re.compile(r"今天是|今日是|今天[:：]|今日[:：]|现在是|
 NEAR_BODY_LINES = 8
 NEAR_DATE_LINES = 2
 MINOR_HEADING_TAGS = ("h4", "h5", "h6")
+# A note in brackets after a name: 作者：韩立新（单位：湘江大学经济学院）.
+BRACKETED_NOTE_RE = re.compile(r"[（(][^（()）]*[:：][^（()）]*[)）]")
 NOT_SOURCES = frozenset({"本站", "网络", "互联网", "未知", "admin", "字号", "打印", "分享"})
 
 
@@ -122,7 +126,11 @@ def find_title(doc: Document, limit: int) -> tuple[str | None, int]:
     for position, line in enumerate(doc.lines[: limit if limit > 0 else len(doc.lines)]):
         if line.image is not None or not MIN_TITLE_CHARS <= line.length <= MAX_TITLE_CHARS:
             continue
-        if (line.link_ratio > 0.5 and _tag_bonus(line) == 0) or BREADCRUMB_RE.search(line.text):
+        if (
+            (line.link_ratio > 0.5 and _tag_bonus(line) == 0)
+            or BREADCRUMB_RE.search(line.text)
+            or NOT_TITLE_RE.match(line.text)
+        ):
             continue
         text = squash(line.text)
         similarity = _similarity(text, declared)
@@ -135,12 +143,30 @@ def find_title(doc: Document, limit: int) -> tuple[str | None, int]:
         if score >= 0.3 and (best is None or score >= best[0]):
             best = (score, position)
     if best is not None:
-        return doc.lines[best[1]].text, best[1]
+        return _whole_heading(doc.lines, best[1]), best[1]
     if doc.head_title:
         first = TITLE_SEPARATORS_RE.split(doc.head_title)[0].strip()
         if len(first) >= MIN_TITLE_CHARS:
             return first, -1
     return None, -1
+
+
+def _whole_heading(lines: list[Line], position: int) -> str:
+    """A headline broken over lines by ``<br>`` inside one heading, joined again."""
+    line = lines[position]
+    if str(line.owner.tag) not in HEADING_TAGS:
+        return line.text
+
+    def headline(other: Line) -> bool:  # not the date or 来源 line some templates put in the h1
+        return (other.owner is line.owner and other.image is None
+                and not find_dates(other.text) and not has_label(other.text))
+
+    start = end = position
+    while start > 0 and headline(lines[start - 1]):
+        start -= 1
+    while end + 1 < len(lines) and headline(lines[end + 1]):
+        end += 1
+    return " ".join(lines[n].text for n in range(start, end + 1))
 
 
 # --- published ------------------------------------------------------------------
@@ -275,7 +301,7 @@ def find_authors(
     for zone in ("head", "inner", "tail"):
         for hit in hits[zone]:
             if hit.kind == "author":
-                value = cut_value(hit.value)
+                value = cut_value(BRACKETED_NOTE_RE.sub(" ", hit.value))
                 if value.split(" ")[0] in UNKNOWN_PEOPLE:
                     return []
                 names = without_units(byline_authors(value))
@@ -293,8 +319,9 @@ def find_authors(
     return []
 
 
-def find_editors(hits: dict[str, list[LabelHit]]) -> list[str]:
-    """责任编辑/责编 wherever shown; otherwise 编辑/选稿 (reviewers such as 审核 are not editors)."""
+def find_editors(hits: dict[str, list[LabelHit]], last_line: str = "") -> list[str]:
+    """责任编辑/责编 wherever shown; otherwise 编辑/选稿 (reviewers such as 审核 are not editors);
+    otherwise an editor credit closing the last paragraph (``…完成。（编辑 张三）``)."""
     ordered = hits["inner"] + hits["tail"] + hits["head"] + hits["before"]
     for wanted in (PRIMARY_EDITOR_LABELS, ("编辑", "选稿")):
         for hit in ordered:
@@ -302,7 +329,8 @@ def find_editors(hits: dict[str, list[LabelHit]]) -> list[str]:
                 names = split_names(cut_value(hit.value))
                 if names:
                     return names
-    return []
+    found = TRAILING_EDITOR_RE.search(last_line) if last_line else None
+    return split_names(found.group("names")) if found else []
 
 
 # --- channel ------------------------------------------------------------------------

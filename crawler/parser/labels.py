@@ -134,7 +134,7 @@ def collect(lines: list[Line], positions: list[int]) -> list[LabelHit]:
 
 def cut_value(value: str) -> str:
     """A value up to its closing bracket, without bracketed notes (``游民星空[整理]``)."""
-    value = re.sub(r"[\[【(（][^\]】)）]{0,12}[\]】)）]$", "", value.strip())
+    value = re.sub(r"[\[【(（][^\]】)）]{0,30}[\]】)）]$", "", value.strip())
     value = value.lstrip("[【(（ ")
     found = VALUE_CLOSERS_RE.search(value)
     if (found and found.start() > 0 and value[found.start()] != "》"

@@ -37,7 +37,8 @@ DATE_LABELS = ("发布时间", "发稿时间", "发表时间", "发布日期", "
 # Dates that are not the publication: taken only when a page shows no other labelled date.
 SECONDARY_DATE_LABELS = ("更新时间", "修改时间", "最后更新", "成文日期", "印发日期", "生效日期",
                          "实施日期", "截止日期", "报名时间", "活动时间")
-SOURCE_LABELS = ("本文来源于", "本文来源", "信息来源", "稿件来源", "文章来源", "新闻来源", "来源于", "来源", "出处")
+SOURCE_LABELS = ("本文来源于", "本文来源", "本文转自", "信息来源", "稿件来源", "文章来源", "新闻来源", "来源于",
+                 "转载自", "来源", "稿源", "转自", "出处")
 AUTHOR_LABELS = ("文/图", "图/文", "作者", "记者", "撰文", "撰稿", "文")
 EDITOR_LABELS = ("责任编辑", "责编", "编辑", "选稿")
 PRIMARY_EDITOR_LABELS = ("责任编辑", "责编")
@@ -100,7 +101,13 @@ NOT_NAME_WORDS = frozenset(
     {"报道", "整合", "综合", "编译", "编辑", "记者", "本报", "本台", "本网", "报道组", "摄", "文", "图",
      "文图", "图文", "完", "供稿", "供图", "通讯员", "实习生", "整理", "采写", "撰稿", "发自", "联合"}
 )
-NAME_SPLIT_RE = re.compile(r"[\s、，,;；/|｜︱]+")
+# White space between two Latin letters stays inside a name (``Anna Li``).
+NAME_SPLIT_RE = re.compile(r"[、，,;；/|｜︱]+|\s+(?![A-Za-z])|(?<![A-Za-z])\s+")
+LATIN_NAME_RE = re.compile(r"[A-Za-z][A-Za-z.\-']*(?: [A-Za-z][A-Za-z.\-']*){1,3}")
+# A Chinese name is two to four characters (six with a compound surname); longer runs of Han
+# characters are words, not names (a question after 记者：in an interview).
+MAX_HAN_NAME_CHARS = 6
+HAN_RUN_RE = re.compile(r"[\u4e00-\u9fff]+")
 NAME_TRIM_RE = re.compile(r"^(?:本报|本台|本网|特约|见习|实习|首席)?记者|(?:报道|整合|综合|编译|整理|采写|摄)$")
 # A name has a letter or a Han character: ``2024-03-05`` beside a byline is not one.
 PERSON_NAME_RE = re.compile(r"^(?=.*[^\W\d_])[\w·•．.\-_]{2,20}$")
@@ -148,6 +155,7 @@ BOILERPLATE_LINE_RES = tuple(
         r"^[（(\[【]?\s*(?:责任编辑|责编|编辑|选稿|审核|校对|监制|统筹|终审|审校)\s*[:：/]",
         r"^[（(\[【]?\s*原标题\s*[:：]",
         r"^[【\[]?\s*编者按\s*[】\]]?\s*[:：]?",  # the editors' note framing a series
+        r"^[（(]?\s*(?:作者单位|作者简介|作者系)\s*[:：]",
         r"^[（(\[【]?\s*(?:本文来自|本文来源|文章来源|稿件来源|资料来源|来源)\s*[:：]?",
         r"^[（(\[【]?\s*(?:供稿|供图|图片来源|图片由|图源|题图|视频来源)",
         r"^(?:\S{0,12}?记者|编辑|校对|摄影|通讯员)\s*[\u4e00-\u9fff·]{2,4}(?:\s+(?:\S{0,6}?记者|编辑|校对|摄影|通讯员)?\s*[\u4e00-\u9fff·]{2,4}){0,5}$",
@@ -166,8 +174,17 @@ SHORT_BOILERPLATE_RE = re.compile(
 SHORT_BOILERPLATE_CHARS = 60
 # A credit closing the last paragraph: …服务。(供稿/供图厚街宣教办)
 TRAILING_CREDIT_RE = re.compile(
-    r"\s*[（(](?:供稿|供图|稿件|图片|图|文|来源|摄影|通讯员|资料来源|本文来源)[^（()）]{0,40}[)）]\s*$"
+    r"\s*[（(](?:供稿|供图|稿件|图片|图|文|来源|摄影|通讯员|资料来源|本文来源|责任编辑|责编|编辑)"
+    r"[^（()）]{0,40}[)）]\s*$"
 )
+# An editor credit closing the last paragraph: …完成。（编辑 张三）
+TRAILING_EDITOR_RE = re.compile(r"[（(](?:责任编辑|责编|编辑)\s*[:：]?\s*(?P<names>[^（()）]{2,30})[)）]\s*$")
+# Headings after which a body has only apparatus: references and notes.
+END_MATTER_RE = re.compile(r"^[【\[]?\s*(?:参考文献|参考资料|参考书目|注释|References)\s*[】\]]?\s*[:：]?$")
+# Lines above a headline that name a topic or column, not the article: 专题：两会进行时.
+NOT_TITLE_RE = re.compile(r"^(?:专题|栏目|频道|相关专题|系列报道)\s*[:：]")
+# Decorations opening a byline line: ■本报记者 …
+BYLINE_BULLETS = "■□●◆◇▲△★☆○◎▶►※·•- \u3000"
 # A pre-title or title prefix in <title>: text after these separators is the site name.
 TITLE_SEPARATORS_RE = re.compile(r"\s*(?:[_|｜–—]|-{1,2}|\s-\s|::)\s*")
 SENTENCE_END = "。！？!?”」』…；;)）"

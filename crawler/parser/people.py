@@ -6,8 +6,12 @@ import re
 
 from .patterns import (
     AUTHOR_ROLES,
+    BYLINE_BULLETS,
     BYLINE_LINE_RE,
+    HAN_RUN_RE,
+    LATIN_NAME_RE,
     LEAD_BYLINE_RE,
+    MAX_HAN_NAME_CHARS,
     MEDIA_WORD_RE,
     NAME_SPLIT_RE,
     NAME_TRIM_RE,
@@ -34,8 +38,13 @@ def clean_name(token: str) -> str | None:
     token = NAME_TRIM_RE.sub("", token).strip(BRACKETS)
     if not token or token in NOT_NAME_WORDS or token in UNKNOWN_PEOPLE:
         return None
+    if LATIN_NAME_RE.fullmatch(token):
+        return token
     if token.isdigit() or not PERSON_NAME_RE.match(token):
         return None
+    if ("·" not in token and not ORGANISATION_RE.search(token)
+            and any(len(run) > MAX_HAN_NAME_CHARS for run in HAN_RUN_RE.findall(token))):
+        return None  # words, not a name (an organisation such as 医技药剂党支部 may be long)
     return token
 
 
@@ -58,6 +67,8 @@ def split_names(value: str) -> list[str]:
     for position, token in enumerate(tokens):
         if token == "摄" or (position + 1 < len(tokens) and tokens[position + 1] == "摄"):
             continue  # a photographer credit
+        if token == "发自" or position > 0 and tokens[position - 1] == "发自":
+            continue  # 记者 蒋一帆 发自 浙江义乌: a place
         name = clean_name(token)
         if name and name not in names:
             names.append(name)
@@ -109,7 +120,7 @@ def lead_authors(paragraph: str) -> list[str]:
 
 def byline_line_authors(line: str) -> list[str]:
     """Authors on a byline line of its own (``澎湃新闻记者 贺梨萍``)."""
-    found = BYLINE_LINE_RE.match(line.strip())
+    found = BYLINE_LINE_RE.match(line.strip(BYLINE_BULLETS))
     return byline_authors(found.group("byline")) if found else []
 
 
@@ -121,4 +132,7 @@ def trailing_authors(paragraph: str) -> list[str]:
     inner = found.group("inner")
     if inner in NOT_TRAILING_NAMES:
         return []
+    role = ROLE_RE.match(inner)
+    if role is not None:  # （本报记者 王五）, but （编辑 贺子涵） is not the writer
+        return byline_authors(inner) if role.group(1).endswith(AUTHOR_ROLES) else []
     return split_names(inner)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import re
@@ -79,6 +80,34 @@ def _centered(element: etree._Element) -> bool:
     return bool(style and CENTERED_STYLE_RE.search(style))
 
 
+_JS_VAR_RE = re.compile(r"""\bvar\s+([A-Za-z_$][\w$]*)\s*=\s*(["'])((?:\\.|(?!\2).)*)\2""")
+_JS_TERM = r"""(?:"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|[A-Za-z_$][\w$]*)"""
+_JS_WRITE_RE = re.compile(
+    r"document\.write(?:ln)?\s*\(\s*(" + _JS_TERM + r"(?:\s*\+\s*" + _JS_TERM + r")*)\s*\)"
+)
+_JS_TERM_RE = re.compile(r"""(["'])((?:\\.|(?!\1).)*)\1|([A-Za-z_$][\w$]*)""")
+_TAG_RE = re.compile(r"<[^>]*>")
+
+
+def script_writes(code: str) -> str:
+    """The text an inline script prints with ``document.write`` of strings and variables.
+
+    Government CMSs (大汉 Hanweb and others) print 来源/作者/责任编辑 this way:
+    ``var str_ly = "松岭日报"; document.write("来源：" + str_ly);``. Only string literals,
+    variables set to literals and ``+`` are understood; anything else prints nothing.
+    """
+    if "document.write" not in code:
+        return ""
+    names = {m.group(1): m.group(3) for m in _JS_VAR_RE.finditer(code)}
+    printed = []
+    for call in _JS_WRITE_RE.finditer(code):
+        parts = []
+        for term in _JS_TERM_RE.finditer(call.group(1)):
+            parts.append(term.group(2) if term.group(1) else names.get(term.group(3), ""))
+        printed.append("".join(parts).replace("\\", ""))
+    return html.unescape(_TAG_RE.sub(" ", " ".join(printed)))
+
+
 def _normalise(text: str) -> str:
     return WHITESPACE_RE.sub(" ", text).strip()
 
@@ -134,6 +163,8 @@ def read_lines(root: etree._Element) -> list[Line]:
         if event == "start":
             depth += 1
             if not tag or tag in SKIP_TAGS or is_hidden(element) or depth > MAX_DEPTH:
+                if tag == "script" and element.text:
+                    add(script_writes(element.text))
                 skipped.add(element)
                 walker.skip_subtree()
                 continue
@@ -144,7 +175,8 @@ def read_lines(root: etree._Element) -> list[Line]:
                 link_depth += 1
             elif tag == "img":
                 flush()
-                src = element.get("src") or element.get("data-src") or element.get("data-original")
+                # Lazy-loaded images keep the real address in data-*, a placeholder in src.
+                src = element.get("data-original") or element.get("data-src") or element.get("src")
                 if src:
                     lines.append(
                         Line(len(lines), "", blocks[-1], tag="img", centered=_centered(blocks[-1]),
