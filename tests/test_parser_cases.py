@@ -13,9 +13,11 @@ from crawler.parser.evaluate import FIELDS, evaluate_dir, load_cases
 CASES = Path(__file__).with_name("parser_cases")
 HARD = Path(__file__).with_name("parser_cases_hard")
 HARD2 = Path(__file__).with_name("parser_cases_hard2")
+HARD3 = Path(__file__).with_name("parser_cases_hard3")
 FLOORS = Path(__file__).with_name("eval_floors.json")
 SETS = pytest.mark.parametrize(
-    ("folder", "key"), [(CASES, "cases"), (HARD, "hard"), (HARD2, "hard2")]
+    ("folder", "key"),
+    [(CASES, "cases"), (HARD, "hard"), (HARD2, "hard2"), (HARD3, "hard3")],
 )
 
 

@@ -11,12 +11,14 @@ from .labels import has_label, label_text
 from .patterns import (
     BOILERPLATE_LINE_RES,
     CAPTION_HINT_RE,
+    COMMENT_HINT_RE,
     END_MATTER_RE,
     PROMO_HINT_RE,
     PROSE_PUNCT_RE,
     SENTENCE_END,
     SHORT_BOILERPLATE_CHARS,
     SHORT_BOILERPLATE_RE,
+    STATEMENT_RE,
     TRAILING_CREDIT_RE,
 )
 from .tree import Line
@@ -70,18 +72,35 @@ def _ancestors(element: etree._Element) -> list[etree._Element]:
     return chain
 
 
-def choose_container(lines: list[Line]) -> etree._Element | None:
+def comment_blocks(root: etree._Element | None) -> set[etree._Element]:
+    """Comment sections of a page (class or id words such as comment, pinglun, reply)."""
+    if root is None:
+        return set()
+    return {
+        element for element in root.xpath("//*[@class or @id]")
+        if element.tag not in ("html", "body")  # page-wide feature classes (comment_feature)
+        and COMMENT_HINT_RE.search((element.get("class") or "") + " " + (element.get("id") or ""))
+    }
+
+
+def choose_container(lines: list[Line],
+                     comments: set[etree._Element] | None = None) -> etree._Element | None:
     """The element whose text is most prose and least everything else."""
     scores: dict[etree._Element, float] = {}
     for line in lines:
         if line.image is not None:
             continue
+        ancestors = _ancestors(line.owner)
         if is_prose(line):
-            # Teasers in lists of other articles read like prose but are not the article.
-            weight = 0.0 if line.tag in LIST_ITEM_TAGS else float(line.length - line.link_chars)
+            # Teasers in lists of other articles, comments and statements read like prose
+            # but are not the article.
+            weight = float(line.length - line.link_chars)
+            if (line.tag in LIST_ITEM_TAGS or STATEMENT_RE.match(line.text)
+                    or comments and not comments.isdisjoint(ancestors)):
+                weight = 0.0
         else:
             weight = -OTHER_TEXT_PENALTY * line.length
-        for element in _ancestors(line.owner):
+        for element in ancestors:
             scores[element] = scores.get(element, 0.0) + weight
     if not scores:
         return None
@@ -123,6 +142,15 @@ def _promo_blocks(container: etree._Element) -> set[etree._Element]:
         element for element in container.xpath(".//*[@class or @id]")
         if PROMO_HINT_RE.search((element.get("class") or "") + " " + (element.get("id") or ""))
     }
+
+
+def _descends(element: etree._Element, ancestor: etree._Element) -> bool:
+    current: etree._Element | None = element.getparent()
+    while current is not None:
+        if current is ancestor:
+            return True
+        current = current.getparent()
+    return False
 
 
 def _in_any(line: Line, blocks: set[etree._Element], container: etree._Element) -> bool:
@@ -167,18 +195,21 @@ def _is_subhead(line: Line, neighbour: Line | None) -> bool:
 
 
 def extract_body(
-    lines: list[Line], url: str, title_index: int = -1, container: etree._Element | None = None
+    lines: list[Line], url: str, title_index: int = -1, container: etree._Element | None = None,
+    comments: set[etree._Element] | None = None,
 ) -> Body:
     """Find the article's text block (or use ``container``) and clean it into paragraphs and images."""
     if container is None:
-        container = choose_container(lines)
+        container = choose_container(lines, comments)
     body = Body(container)
     if container is None:
         return body
     inside = [line for line in lines if line.index > title_index and _inside(line, container)]
     kept: list[Line] = []
     previous_image: dict[str, str | None] | None = None
-    promo = _promo_blocks(container)
+    promo = _promo_blocks(container) | {
+        block for block in comments or () if _descends(block, container)
+    }
     for line in inside:
         if line.image is not None:
             src = line.image.get("src") or ""
@@ -208,7 +239,8 @@ def extract_body(
     body.dropped.extend(line for line in kept[:first_prose] if line not in leading)
     kept = leading + kept[first_prose:]
     # References and notes after the text are the article's apparatus, not its body.
-    end_matter = next((n for n, line in enumerate(kept) if n > 0 and END_MATTER_RE.match(line.text)),
+    end_matter = next((n for n, line in enumerate(kept)
+                       if n > 0 and (END_MATTER_RE.match(line.text) or STATEMENT_RE.match(line.text))),
                       None)
     if end_matter is not None:
         body.dropped.extend(kept[end_matter:])

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime
 
-from .dates import ParsedDate, date_from_url, find_dates, parse_date
+from .dates import SHANGHAI, ParsedDate, date_from_url, find_dates, parse_date
 from .labels import LabelHit, cut_value, has_label
 from .patterns import (
     BREADCRUMB_RE,
@@ -60,6 +61,8 @@ NEAR_DATE_LINES = 2
 MINOR_HEADING_TAGS = ("h4", "h5", "h6")
 # A note in brackets after a name: 作者：韩立新（单位：湘江大学经济学院）.
 BRACKETED_NOTE_RE = re.compile(r"[（(][^（()）]*[:：][^（()）]*[)）]")
+# An e-paper's print line: 《 华夏日报 》（ 2024年03月05日 第 04 版）.
+EPAPER_NAME_RE = re.compile(r"《\s*([^《》]{2,20}?)\s*》\s*[（(]?$")
 NOT_SOURCES = frozenset({"本站", "网络", "互联网", "未知", "admin", "字号", "打印", "分享"})
 
 
@@ -207,6 +210,10 @@ def _meta_date(doc: Document) -> ParsedDate | None:
             parsed = parse_date(value)
             if parsed is not None:
                 return parsed
+    stamp = doc.meta.get("script:publish_timestamp")
+    if stamp:
+        moment = datetime.fromtimestamp(int(stamp), SHANGHAI).replace(second=0)
+        return ParsedDate(moment, True, stamp)  # shown to the minute, as WeChat prints it
     return None
 
 
@@ -238,7 +245,7 @@ def clean_source(value: str) -> str | None:
         value = value[: dates[0].start]  # 来源：人民日报2024-05-13 08:49
     value = value.split(" ")[0] if value else ""
     value = value.strip(" ·|-—:：,，")
-    if not value or len(value) > SOURCE_MAX_CHARS or value in NOT_SOURCES:
+    if not value or len(value) < 2 or len(value) > SOURCE_MAX_CHARS or value in NOT_SOURCES:
         return None
     if value.startswith(("http", "www.")) or parse_date(value) is not None:
         return None
@@ -246,22 +253,21 @@ def clean_source(value: str) -> str | None:
 
 
 def _unlabelled_source(doc: Document, date_line: int, published: ParsedDate | None) -> str | None:
-    # A source printed right after the date with no label: "2019-09-26 10:56:28 证券时报网".
+    """A source beside the date with no label: the medium's name before it, else the word after it.
+
+    "湖湘日报 2024-06-03 07:40:12" · "城市快报客户端 记者 包一鸣 2024-03-05 08:30" ·
+    "《 华夏日报 》（ 2024年03月05日 第 04 版）" (an e-paper) · "2019-09-26 10:56:28 证券时报网".
+    """
     if date_line < 0 or published is None or date_line >= len(doc.lines):
         return None
     text = doc.lines[date_line].text
     position = text.find(published.raw)
     if position < 0:
         return None
-    rest = text[position + len(published.raw) :].strip()
-    token = rest.split(" ")[0] if rest else ""
-    if token and not NOT_SOURCE_RE.match(token):
-        if re.search(r"[\u4e00-\u9fff]", token) and not re.search(r"[:：]", token):
-            return clean_source(token)
-        return None
-    # "湖湘日报 2024-06-03 07:40:12": a medium's name alone before the date, or before the
-    # byline there ("城市快报客户端 记者 包一鸣 2024-03-05 08:30").
-    before = text[:position].strip()
+    before = text[:position].strip(" ·|-—/")
+    paper = EPAPER_NAME_RE.search(before)
+    if paper:
+        return clean_source(paper.group(1))
     first = before.split(" ")[0]
     rest = before[len(first):].strip()
     if (
@@ -271,6 +277,17 @@ def _unlabelled_source(doc: Document, date_line: int, published: ParsedDate | No
         and (not rest or SPACED_LABEL_RE.match(rest))
     ):
         return clean_source(first)
+    rest = text[position + len(published.raw) :].strip(" ·|-—/")
+    token = rest.split(" ")[0] if rest else ""
+    if (
+        token
+        and not NOT_SOURCE_RE.match(token)
+        and re.search(r"[\u4e00-\u9fff]", token)
+        and not re.search(r"[:：]", token)
+        and not has_label(token + "：")  # the word 来源于 itself
+        and not token.startswith("发布于")  # an IP location: 发布于北京
+    ):
+        return clean_source(token)
     return None
 
 
@@ -305,6 +322,10 @@ def find_authors(
                 if value.split(" ")[0] in UNKNOWN_PEOPLE:
                     return []
                 names = without_units(byline_authors(value))
+                # 潮涌新闻见习记者 胡一凡 记者 韩雨亭: the whole byline line names more.
+                line_names = byline_line_authors(doc.lines[hit.line_index].text)
+                if set(names) < set(line_names):
+                    names = line_names
                 if names:
                     return names
     for position in zones.head + zones.inner:

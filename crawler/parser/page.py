@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from lxml import etree
 
-from .body import Body, choose_container, extract_body
+from .body import Body, choose_container, comment_blocks, extract_body
 from .charset import decode_html
 from .errors import ParseError
 from .fields import (
@@ -58,10 +58,11 @@ def read_article(doc: Document, url: str) -> Article:
     article = Article(url=url, parser_version=PARSER_VERSION)
     if not doc.lines:
         return article
-    container = choose_container(doc.lines)
+    comments = comment_blocks(doc.root)
+    container = choose_container(doc.lines, comments)
     limit = _title_limit(doc, container)
     title, title_line = find_title(doc, limit)
-    body = extract_body(doc.lines, url, title_line, container)
+    body = extract_body(doc.lines, url, title_line, container, comments)
     zones = _zones(doc, title_line, body)
     hits = {name: collect(doc.lines, getattr(zones, name)) for name in ("head", "inner", "tail", "before")}
     published, date_line = find_published(doc, zones, hits, url)

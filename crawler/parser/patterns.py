@@ -12,7 +12,18 @@ SKIP_TAGS = frozenset(
     ["script", "style", "noscript", "template", "iframe", "object", "embed", "select", "option", "textarea", "button", "svg", "canvas", "head", "title", "meta", "link", "input", "map", "video", "audio"]
 )
 HEADING_TAGS = ("h1", "h2", "h3")
-HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none", re.IGNORECASE)
+# Blocks styled visibility:hidden are shown by a script (WeChat's #js_content): only inline
+# elements styled so count as hidden.
+INVISIBLE_STYLE_RE = re.compile(r"visibility\s*:\s*hidden", re.IGNORECASE)
+# Comment sections beside the article: not its text, whatever they say.
+COMMENT_HINT_RE = re.compile(
+    r"(?:^|[\s_-])(?:comment|pinglun|reply|replies|discuss|liuyan|pl[-_])", re.IGNORECASE
+)
+# A long statement closing an article is boilerplate too.
+STATEMENT_RE = re.compile(
+    r"^[【\[]?\s*[^\s，。：:]{0,10}?(?:版权(?:说明|声明)|免责声明|特别声明|平台声明)\s*[】\]]?\s*[:：]"
+)
 CENTERED_STYLE_RE = re.compile(r"text-align\s*:\s*center", re.IGNORECASE)
 # Class or id words that mark a headline element on most templates.
 TITLE_HINT_RE = re.compile(r"title|headline|biaoti|tit\b|bt\b", re.IGNORECASE)
@@ -39,7 +50,7 @@ SECONDARY_DATE_LABELS = ("更新时间", "修改时间", "最后更新", "成文
                          "实施日期", "截止日期", "报名时间", "活动时间")
 SOURCE_LABELS = ("本文来源于", "本文来源", "本文转自", "信息来源", "稿件来源", "文章来源", "新闻来源", "来源于",
                  "转载自", "来源", "稿源", "转自", "出处")
-AUTHOR_LABELS = ("文/图", "图/文", "作者", "记者", "撰文", "撰稿", "文")
+AUTHOR_LABELS = ("文/图", "图/文", "作者", "记者", "撰文", "撰稿", "文字", "文")
 EDITOR_LABELS = ("责任编辑", "责编", "编辑", "选稿")
 PRIMARY_EDITOR_LABELS = ("责任编辑", "责编")
 # Labels that only end the value before them.
@@ -47,6 +58,9 @@ OTHER_LABELS = (
     "通讯员", "摄影", "摄像", "图片", "图", "校对", "出品", "监制", "统筹", "审校", "审签", "终审",
     # Reviewers and non-text editors are not the article's editor.
     "审核", "初审", "一审", "二审", "三审", "复审", "审定", "图片编辑", "美术编辑", "视频编辑",
+    "版面编辑", "新媒体编辑",
+    # Picture and video credits are not the article's source.
+    "图片来源", "题图来源", "题图", "图源", "视频来源", "封面来源",
     "点击数", "点击", "浏览次数", "浏览", "阅读", "字号", "字体", "分享到", "分享", "打印",
     "关键词", "标签", "Tag", "TAG", "栏目", "访问量",
 )
@@ -71,17 +85,18 @@ LABEL_RE = re.compile(
     + r")(?P<sep>\s*(?:[:：︱｜|丨]|/(?![图文]))\s*|(?<=文/图|图/文)\s+)"
 )
 LABEL_AFTER_RE = re.compile(r"[\s【\[（(|｜︱丨>»\d]")  # what a label may follow
-COLON_SEP_RE = re.compile(r"\s*[:：]")
+COLON_SEP_RE = re.compile(r"\s*[:：｜|丨︱]")  # 界域新闻记者 | 郭晓雯 too
 
 # Role words followed by a name after plain white space, on short metadata
 # lines: ``编辑 何晓芳 校对 刘军`` · ``作者 老张`` · ``来源：滨江日报 记者 宋晓雯``.
-SPACED_LABELS = ("责任编辑", "责编", "编辑", "作者", "记者", "校对", "通讯员", "摄影", "审核", "二审", "三审", "终审")
+SPACED_LABELS = ("责任编辑", "责编", "编辑", "作者", "记者", "校对", "通讯员", "摄影", "审核", "二审", "三审", "终审",
+                 "来源于", "来源")
 SPACED_LABEL_RE = re.compile(
     r"(?:^|(?<=[\s【\[（(|｜︱]))(?P<label>"
     + "|".join(SPACED_LABELS)
-    + r")(?P<sep>\s+)(?=[\u4e00-\u9fffA-Za-z])"
+    + r")(?P<sep>\s+)(?=[\u4e00-\u9fffA-Za-z《])"
 )
-SPACED_LABEL_MAX_CHARS = 60
+SPACED_LABEL_MAX_CHARS = 80
 
 # An unlabelled name printed before the date (``湖湘日报 2024-06-03 07:40``)
 # is a source only when it reads like a medium or an office, not a person.
@@ -117,7 +132,7 @@ SPACED_NAME_RE = re.compile(r"(?<![\u4e00-\u9fff])([\u4e00-\u9fff])[ \u3000\xa0]
 NOT_SPACED_NAME_CHARS = frozenset("摄文图完等")
 # A unit before the writer's name (``文：农技站 孟庆华``): dropped when a person is named too.
 ORGANISATION_RE = re.compile(
-    r"(?:站|局|中心|院|所|委|办|部|处|科|队|社|报|台|网|公司|集团|支部|协会|学会|学院|大学|中学|小学|医院|车间|组)$"
+    r"(?:站|局|中心|院|所|委|办|部|处|科|队|社|报|台|网|刊|公司|集团|支部|协会|学会|学院|大学|中学|小学|医院|车间|组)$"
 )
 # A bracket in a lead without any role word that names a programme or medium,
 # not a reporter: 央视网消息（新闻联播）.
@@ -144,7 +159,9 @@ BYLINE_LINE_RE = re.compile(
     r"^(?:[\w]{0,12}?)(?P<byline>(?:记者|作者)\s*[\u4e00-\u9fff·]{1,4}(?:[\s、，,]+[\u4e00-\u9fff·]{1,4}){0,6})$"
 )
 # A trailing reporter name closing the last paragraph: …举行。（张巨峰）
-TRAILING_NAME_RE = re.compile(r"[（(](?P<inner>[\u4e00-\u9fff]{2,4}(?:[\s、][\u4e00-\u9fff]{2,4}){0,2})[)）]$")
+TRAILING_NAME_RE = re.compile(
+    r"[（(](?P<inner>(?:[^\s（()）]{0,10}?记者\s*)?[\u4e00-\u9fff]{2,4}(?:[\s、][\u4e00-\u9fff]{2,4}){0,2})[)）]$"
+)
 NOT_TRAILING_NAMES = frozenset({"完", "待续", "未完待续", "图", "组图", "视频", "全文完", "原创"})
 
 # --- body boilerplate -------------------------------------------------------

@@ -11,7 +11,13 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from .errors import ParseError
-from .patterns import BLOCK_TAGS, CENTERED_STYLE_RE, HIDDEN_STYLE_RE, SKIP_TAGS
+from .patterns import (
+    BLOCK_TAGS,
+    CENTERED_STYLE_RE,
+    HIDDEN_STYLE_RE,
+    INVISIBLE_STYLE_RE,
+    SKIP_TAGS,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +74,10 @@ def build_tree(text: str) -> etree._Element | None:
 def is_hidden(element: etree._Element) -> bool:
     """True for elements a browser does not show (inline display:none, hidden attribute)."""
     style = element.get("style")
-    if style and HIDDEN_STYLE_RE.search(style):
+    if style and (
+        HIDDEN_STYLE_RE.search(style)
+        or INVISIBLE_STYLE_RE.search(style) and str(element.tag) not in BLOCK_TAGS
+    ):
         return True
     return element.get("hidden") is not None or element.get("aria-hidden") == "true"
 
@@ -87,6 +96,10 @@ _JS_WRITE_RE = re.compile(
 )
 _JS_TERM_RE = re.compile(r"""(["'])((?:\\.|(?!\1).)*)\1|([A-Za-z_$][\w$]*)""")
 _TAG_RE = re.compile(r"<[^>]*>")
+# A publication time a script prints (WeChat's ``var ct = "1709605200"``): seconds since 1970.
+SCRIPT_TIMESTAMP_RE = re.compile(
+    r"""(?:\bvar\s+ct|\b(?:publish_?time|pubtime|ptime)["']?)\s*[:=]\s*["']?(1\d{9})\b"""
+)
 
 
 def script_writes(code: str) -> str:
@@ -212,6 +225,9 @@ def _head(root: etree._Element, doc: Document) -> None:
         if key and content and key not in doc.meta:
             doc.meta[key] = _normalise(content)
     for script in root.iter("script"):
+        stamp = SCRIPT_TIMESTAMP_RE.search(script.text or "")
+        if stamp and "script:publish_timestamp" not in doc.meta:
+            doc.meta["script:publish_timestamp"] = stamp.group(1)
         if (script.get("type") or "").lower() == "application/ld+json" and script.text:
             try:
                 data = json.loads(script.text)
