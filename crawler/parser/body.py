@@ -76,11 +76,14 @@ def comment_blocks(root: etree._Element | None) -> set[etree._Element]:
     """Comment sections of a page (class or id words such as comment, pinglun, reply)."""
     if root is None:
         return set()
-    return {
-        element for element in root.xpath("//*[@class or @id]")
-        if element.tag not in ("html", "body")  # page-wide feature classes (comment_feature)
-        and COMMENT_HINT_RE.search((element.get("class") or "") + " " + (element.get("id") or ""))
-    }
+    found = set()
+    # The blocks that hold a comment section (not <body>, whose page-wide classes such as
+    # comment_feature say nothing of its text).
+    for element in root.iter("div", "section", "ul", "ol", "dl", "aside"):
+        names = element.get("class") or element.get("id")
+        if names and COMMENT_HINT_RE.search(names + " " + (element.get("id") or "")):
+            found.add(element)
+    return found
 
 
 def choose_container(lines: list[Line],

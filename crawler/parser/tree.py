@@ -96,6 +96,7 @@ _JS_WRITE_RE = re.compile(
 )
 _JS_TERM_RE = re.compile(r"""(["'])((?:\\.|(?!\1).)*)\1|([A-Za-z_$][\w$]*)""")
 _TAG_RE = re.compile(r"<[^>]*>")
+_MAY_HOLD_TIMESTAMP_RE = re.compile(r"var ct|ublish|pubtime|ptime")
 # A publication time a script prints (WeChat's ``var ct = "1709605200"``): seconds since 1970.
 SCRIPT_TIMESTAMP_RE = re.compile(
     r"""(?:\bvar\s+ct|\b(?:publish_?time|pubtime|ptime)["']?)\s*[:=]\s*["']?(1\d{9})\b"""
@@ -225,7 +226,8 @@ def _head(root: etree._Element, doc: Document) -> None:
         if key and content and key not in doc.meta:
             doc.meta[key] = _normalise(content)
     for script in root.iter("script"):
-        stamp = SCRIPT_TIMESTAMP_RE.search(script.text or "")
+        code = script.text or ""
+        stamp = SCRIPT_TIMESTAMP_RE.search(code) if _MAY_HOLD_TIMESTAMP_RE.search(code) else None
         if stamp and "script:publish_timestamp" not in doc.meta:
             doc.meta["script:publish_timestamp"] = stamp.group(1)
         if (script.get("type") or "").lower() == "application/ld+json" and script.text:
