@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from .dates import SHANGHAI, ParsedDate, date_from_url, find_dates, parse_date
 from .labels import LabelHit, cut_value, has_label
@@ -59,6 +59,10 @@ TODAY_RE = re.compile(r"今天是|今日是|今天[:：]|今日[:：]|现在是|
 NEAR_BODY_LINES = 8
 NEAR_DATE_LINES = 2
 MINOR_HEADING_TAGS = ("h4", "h5", "h6")
+# A platform's verification badge after a medium's name (百家号, 头条号): 北辰商报官方帐号.
+ACCOUNT_BADGE_RE = re.compile(r"(?<=..)(?:官方)?(?:帐号|账号)$")
+# A date without its year, as platforms print this year's posts: 03-05 10:20.
+YEARLESS_DATE_RE = re.compile(r"^(?P<m>\d{1,2})-(?P<d>\d{1,2})\s+(?P<H>\d{1,2}):(?P<M>\d{2})(?!\d)")
 # A note in brackets after a name: 作者：韩立新（单位：湘江大学经济学院）.
 BRACKETED_NOTE_RE = re.compile(r"[（(][^（()）]*[:：][^（()）]*[)）]")
 # An e-paper's print line: 《 华夏日报 》（ 2024年03月05日 第 04 版）.
@@ -225,6 +229,9 @@ def find_published(
         labelled = _first_labelled_date(hits[zone])
         if labelled is not None:
             return labelled
+    yearless = _yearless_labelled_date(doc, hits, url)
+    if yearless is not None:
+        return yearless
     for positions, strict in (
         (zones.head, False),
         (zones.tail[:UNLABELLED_TAIL_LINES], True),
@@ -236,6 +243,38 @@ def find_published(
     return _meta_date(doc) or date_from_url(url), -1
 
 
+def _yearless_labelled_date(
+    doc: Document, hits: dict[str, list[LabelHit]], url: str
+) -> tuple[ParsedDate, int] | None:
+    """``发布时间：03-05 10:20`` (this year's posts on some platforms): the year from a date the
+    page declares elsewhere (meta, JSON-LD, URL) when its month and day are the same."""
+    for zone in ("head", "tail", "before"):
+        for hit in hits[zone]:
+            found = YEARLESS_DATE_RE.match(hit.value) if hit.kind == "date" else None
+            if found is None:
+                continue
+            month, day, hour, minute = (int(found.group(n)) for n in ("m", "d", "H", "M"))
+            for reference in _declared_dates(doc, url):
+                if (reference.month, reference.day) == (month, day):
+                    try:
+                        moment = datetime(reference.year, month, day, hour, minute, tzinfo=SHANGHAI)
+                    except ValueError:
+                        return None
+                    return ParsedDate(moment, True, found.group(0)), hit.line_index
+    return None
+
+
+def _declared_dates(doc: Document, url: str) -> list[date]:
+    values = [value for key, value in doc.meta.items() if "date" in key or "time" in key]
+    values += [str(item.get(key)) for item in doc.json_ld for key in ("datePublished", "dateModified")
+               if item.get(key)]
+    found = [parsed.value for parsed in map(parse_date, values) if parsed is not None]
+    from_url = date_from_url(url)
+    if from_url is not None:
+        found.append(from_url.value)
+    return [value.date() if isinstance(value, datetime) else value for value in found]
+
+
 # --- source -----------------------------------------------------------------------
 def clean_source(value: str) -> str | None:
     """A 来源 value without brackets, notes and what follows it on the line."""
@@ -244,7 +283,7 @@ def clean_source(value: str) -> str | None:
     if dates and dates[0].start > 0:
         value = value[: dates[0].start]  # 来源：人民日报2024-05-13 08:49
     value = value.split(" ")[0] if value else ""
-    value = value.strip(" ·|-—:：,，")
+    value = ACCOUNT_BADGE_RE.sub("", value).strip(" ·|-—:：,，")  # 北辰商报官方帐号: the medium
     if not value or len(value) < 2 or len(value) > SOURCE_MAX_CHARS or value in NOT_SOURCES:
         return None
     if value.startswith(("http", "www.")) or parse_date(value) is not None:
