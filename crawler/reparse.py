@@ -181,7 +181,7 @@ class _Storer:
 
     def flush(self) -> None:
         from pipelines.normalise import normalise_record
-        from pipelines.store import StoreItem
+        from pipelines.store import StoreItem, seen_moves
 
         if not self.batch:
             return
@@ -218,7 +218,7 @@ class _Storer:
             send = [
                 i for i, prep in enumerate(prepared)
                 if expected[i] != "unchanged" or once[prep.canonical] > 1
-                or _moves(stored[prep.canonical], prep.item)
+                or seen_moves(prep.item, stored[prep.canonical])
             ]
             stored_outcomes = self.store.store_prepared([prepared[i] for i in send])
             outcomes = list(expected)
@@ -250,12 +250,6 @@ class _Storer:
             )
             return {row.canonical_url: row for row in rows}
 
-
-def _moves(state: Any, item: Any) -> bool:
-    """Whether storing an unchanged parse would still move its seen times or parser version."""
-    version = item.record.get("parser_version") or ""
-    return (not state.first_seen <= item.fetched_at <= state.last_seen
-            or bool(version) and version != state.parser_version)
 
 
 def reparse(paths: list[Path], engine: Any, *, workers: int | None = None, dry_run: bool = False,

@@ -263,9 +263,9 @@ class ArticleStore:
             current = existing[prep.canonical]
             if prep.hash == current.content_hash:
                 outcome[prep.canonical] = UNCHANGED
-                move = _seen_moves(prep, current)
+                move = seen_moves(prep.item, current)
                 if move:
-                    moves.append(move)
+                    moves.append({**move, "id": current.id})
             elif prep.item.fetched_at < current.last_seen:
                 outcome[prep.canonical] = self._add_older_capture(conn, prep, current)
             else:
@@ -424,18 +424,17 @@ class ArticleStore:
             conn.execute(insert(ArticlePerson), rows)
 
 
-def _seen_moves(prep: Prepared, current: Any) -> dict[str, Any]:
-    """What an unchanged parse moves: the seen times, and the parser version that read it."""
-    seen = prep.item.fetched_at
+def seen_moves(item: StoreItem, current: Any) -> dict[str, Any]:
+    """What storing an unchanged parse moves on its stored row (``first_seen``, ``last_seen``,
+    ``parser_version``): the seen times, and the parser version that read it."""
+    seen = item.fetched_at
     moves: dict[str, Any] = {}
     first_seen, last_seen = min(current.first_seen, seen), max(current.last_seen, seen)
     if (first_seen, last_seen) != (current.first_seen, current.last_seen):
         moves.update(first_seen=first_seen, last_seen=last_seen)
-    version = prep.item.record.get("parser_version") or ""
+    version = item.record.get("parser_version") or ""
     if version and version != current.parser_version:
         moves["parser_version"] = version
-    if moves:
-        moves["id"] = current.id
     return moves
 
 

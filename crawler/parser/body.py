@@ -21,7 +21,7 @@ from .patterns import (
     STATEMENT_RE,
     TRAILING_CREDIT_RE,
 )
-from .tree import Line
+from .tree import Line, class_and_id
 
 MAX_ANCESTORS = 80
 OTHER_TEXT_PENALTY = 1.0
@@ -76,14 +76,12 @@ def comment_blocks(root: etree._Element | None) -> set[etree._Element]:
     """Comment sections of a page (class or id words such as comment, pinglun, reply)."""
     if root is None:
         return set()
-    found = set()
     # The blocks that hold a comment section (not <body>, whose page-wide classes such as
     # comment_feature say nothing of its text).
-    for element in root.iter("div", "section", "ul", "ol", "dl", "aside"):
-        names = element.get("class") or element.get("id")
-        if names and COMMENT_HINT_RE.search(names + " " + (element.get("id") or "")):
-            found.add(element)
-    return found
+    return {
+        element for element in root.iter("div", "section", "ul", "ol", "dl", "aside")
+        if COMMENT_HINT_RE.search(class_and_id(element))
+    }
 
 
 def choose_container(lines: list[Line],
@@ -143,17 +141,8 @@ def _promo_blocks(container: etree._Element) -> set[etree._Element]:
     """QR-code, follow-us and share boxes nested in the article's container."""
     return {
         element for element in container.xpath(".//*[@class or @id]")
-        if PROMO_HINT_RE.search((element.get("class") or "") + " " + (element.get("id") or ""))
+        if PROMO_HINT_RE.search(class_and_id(element))
     }
-
-
-def _descends(element: etree._Element, ancestor: etree._Element) -> bool:
-    current: etree._Element | None = element.getparent()
-    while current is not None:
-        if current is ancestor:
-            return True
-        current = current.getparent()
-    return False
 
 
 def _in_any(line: Line, blocks: set[etree._Element], container: etree._Element) -> bool:
@@ -169,7 +158,7 @@ def _is_caption(line: Line, after_image: bool) -> bool:
     if line.length > MAX_CAPTION_CHARS:
         return False
     hinted = any(
-        CAPTION_HINT_RE.search((element.get("class") or "") + " " + (element.get("id") or ""))
+        CAPTION_HINT_RE.search(class_and_id(element))
         for element in (line.owner, line.owner.getparent())
         if element is not None
     ) or line.owner.tag == "figcaption"
@@ -210,9 +199,8 @@ def extract_body(
     inside = [line for line in lines if line.index > title_index and _inside(line, container)]
     kept: list[Line] = []
     previous_image: dict[str, str | None] | None = None
-    promo = _promo_blocks(container) | {
-        block for block in comments or () if _descends(block, container)
-    }
+    # (Comment blocks outside the container are never met: the walk up stops at it.)
+    promo = _promo_blocks(container) | (comments or set())
     for line in inside:
         if line.image is not None:
             src = line.image.get("src") or ""

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from .dates import SHANGHAI, ParsedDate, date_from_url, find_dates, parse_date
-from .labels import LabelHit, cut_value, has_label
+from .labels import LabelHit, cut_value, has_label, label_text
 from .patterns import (
+    ALL_LABELS,
     BREADCRUMB_RE,
     BREADCRUMB_SPLIT_RE,
     HEADING_TAGS,
@@ -31,7 +32,7 @@ from .people import (
     trailing_authors,
     without_units,
 )
-from .tree import Document, Line
+from .tree import Document, Line, class_and_id
 
 META_DATE_KEYS = (
     "article:published_time",
@@ -120,7 +121,7 @@ def _tag_bonus(line: Line) -> float:
         return 0.15
     for element in (owner, owner.getparent()):
         if element is not None and TITLE_HINT_RE.search(
-            (element.get("class") or "") + " " + (element.get("id") or "")
+            class_and_id(element)
         ):
             return 0.15
     return 0.0
@@ -214,10 +215,10 @@ def _meta_date(doc: Document) -> ParsedDate | None:
             parsed = parse_date(value)
             if parsed is not None:
                 return parsed
-    stamp = doc.meta.get("script:publish_timestamp")
-    if stamp:
-        moment = datetime.fromtimestamp(int(stamp), SHANGHAI).replace(second=0)
-        return ParsedDate(moment, True, stamp)  # shown to the minute, as WeChat prints it
+    if doc.script_timestamp is not None:
+        moment = datetime.fromtimestamp(doc.script_timestamp, SHANGHAI).replace(second=0)
+        # Shown to the minute, as WeChat prints it.
+        return ParsedDate(moment, True, str(doc.script_timestamp))
     return None
 
 
@@ -323,7 +324,7 @@ def _unlabelled_source(doc: Document, date_line: int, published: ParsedDate | No
         and not NOT_SOURCE_RE.match(token)
         and re.search(r"[\u4e00-\u9fff]", token)
         and not re.search(r"[:：]", token)
-        and not has_label(token + "：")  # the word 来源于 itself
+        and label_text(token) not in ALL_LABELS  # the word 来源于 itself
         and not token.startswith("发布于")  # an IP location: 发布于北京
     ):
         return clean_source(token)

@@ -56,6 +56,7 @@ class Document:
     meta: dict[str, str] = field(default_factory=dict)
     json_ld: list[dict[str, object]] = field(default_factory=list)
     links: list[tuple[str, str]] = field(default_factory=list)  # (href, text)
+    script_timestamp: int | None = None  # a publish time a script holds (WeChat's var ct)
 
 
 def build_tree(text: str) -> etree._Element | None:
@@ -80,6 +81,11 @@ def is_hidden(element: etree._Element) -> bool:
     ):
         return True
     return element.get("hidden") is not None or element.get("aria-hidden") == "true"
+
+
+def class_and_id(element: etree._Element) -> str:
+    """An element's class and id attributes as one string, for matching hint words."""
+    return (element.get("class") or "") + " " + (element.get("id") or "")
 
 
 def _centered(element: etree._Element) -> bool:
@@ -228,8 +234,8 @@ def _head(root: etree._Element, doc: Document) -> None:
     for script in root.iter("script"):
         code = script.text or ""
         stamp = SCRIPT_TIMESTAMP_RE.search(code) if _MAY_HOLD_TIMESTAMP_RE.search(code) else None
-        if stamp and "script:publish_timestamp" not in doc.meta:
-            doc.meta["script:publish_timestamp"] = stamp.group(1)
+        if stamp and doc.script_timestamp is None:
+            doc.script_timestamp = int(stamp.group(1))
         if (script.get("type") or "").lower() == "application/ld+json" and script.text:
             try:
                 data = json.loads(script.text)
