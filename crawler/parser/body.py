@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
@@ -19,8 +20,15 @@ from .patterns import (
     SHORT_BOILERPLATE_CHARS,
     SHORT_BOILERPLATE_RE,
     STATEMENT_RE,
+    SUMMARY_HINT_RE,
+    SUMMARY_RE,
     TRAILING_CREDIT_RE,
 )
+
+# The editor's credit, which closes a Chinese news article.
+EDITOR_CREDIT_RE = re.compile(r"^[（(\[【]?\s*(?:责任编辑|责编)\s*[:：]")
+# A line wholly in brackets: a credit or a note (（总台央视记者 奚丹霓 张赛）), not text.
+BRACKETED_LINE_RE = re.compile(r"[（(][^（()）]*[)）]")
 from .tree import Line, class_and_id
 
 MAX_ANCESTORS = 80
@@ -32,6 +40,13 @@ MAX_SUBHEAD_CHARS = 30
 HEADING_SUBHEAD_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 EMPHASIS_TAGS = frozenset({"strong", "b"})
 LIST_ITEM_TAGS = frozenset({"li", "dd", "dt"})
+CODE_TAGS = frozenset({"pre", "code"})
+# A line that ends mid-sentence (下周一，) goes on in the next one: text, never a caption.
+CLAUSE_END = "，、；：,;:"
+MAX_SHORT_LINE_CHARS = 80
+MIN_REPEATED_LEAD_CHARS = 20
+MAX_STANDALONE_NOTE_CHARS = 60
+RUN_END = "。！？!?…”」』"
 
 
 @dataclass
@@ -92,7 +107,9 @@ def choose_container(lines: list[Line],
         if line.image is not None:
             continue
         ancestors = _ancestors(line.owner)
-        if is_prose(line):
+        if line.tag in CODE_TAGS:
+            weight = 0.0  # a program listing in a technical article: neither prose nor chrome
+        elif is_prose(line):
             # Teasers in lists of other articles, comments and statements read like prose
             # but are not the article.
             weight = float(line.length - line.link_chars)
@@ -138,11 +155,29 @@ def is_prose_sentence(text: str) -> bool:
 
 
 def _promo_blocks(container: etree._Element) -> set[etree._Element]:
-    """QR-code, follow-us and share boxes nested in the article's container."""
+    """QR-code, follow-us and share boxes, and summary boxes, nested in the article's container."""
     return {
         element for element in container.xpath(".//*[@class or @id]")
-        if PROMO_HINT_RE.search(class_and_id(element))
+        if PROMO_HINT_RE.search(hints := class_and_id(element)) or SUMMARY_HINT_RE.search(hints)
     }
+
+
+def _without_summary(kept: list[Line], dropped: list[Line]) -> list[Line]:
+    """The text without a summary set before it: 核心提示/【摘要】/导语 lines, or a lead that the
+    text repeats further down."""
+    for number, line in enumerate(kept[:3]):
+        if SUMMARY_RE.match(line.text):
+            cut = number + 1
+            if len(SUMMARY_RE.match(line.text).group(0)) == line.length and cut < len(kept):
+                cut += 1  # the label on a line of its own, the summary on the next
+            dropped.extend(kept[:cut])
+            return kept[cut:]
+    if len(kept) > 2 and kept[0].length >= MIN_REPEATED_LEAD_CHARS:
+        lead = kept[0].text
+        if any(lead in line.text for line in kept[1:]):
+            dropped.append(kept[0])
+            return kept[1:]
+    return kept
 
 
 def _in_any(line: Line, blocks: set[etree._Element], container: etree._Element) -> bool:
@@ -164,6 +199,8 @@ def _is_caption(line: Line, after_image: bool) -> bool:
     ) or line.owner.tag == "figcaption"
     if hinted:
         return True
+    if line.text[-1:] in CLAUSE_END:
+        return False
     return after_image and (line.centered or not is_prose_sentence(line.text))
 
 
@@ -186,6 +223,10 @@ def _is_subhead(line: Line, neighbour: Line | None) -> bool:
     )
 
 
+def _siblings(line: Line, other: Line) -> bool:
+    return line.tag == other.tag and line.owner.getparent() is other.owner.getparent() and not line.centered
+
+
 def extract_body(
     lines: list[Line], url: str, title_index: int = -1, container: etree._Element | None = None,
     comments: set[etree._Element] | None = None,
@@ -201,7 +242,12 @@ def extract_body(
     previous_image: dict[str, str | None] | None = None
     # (Comment blocks outside the container are never met: the walk up stops at it.)
     promo = _promo_blocks(container) | (comments or set())
+    prose_seen = 0
     for line in inside:
+        if prose_seen and EDITOR_CREDIT_RE.match(label_text(line.text)):
+            # The editor's credit closes the article: what follows in the block is other stories.
+            body.dropped.append(line)
+            break
         if line.image is not None:
             src = line.image.get("src") or ""
             if src and not src.startswith("data:"):
@@ -222,11 +268,20 @@ def extract_body(
             body.dropped.append(line)
             continue
         kept.append(line)
+        prose_seen += is_prose(line)
+    kept = _without_summary(kept, body.dropped)
     # Leading and trailing lines that are not prose (pre-titles, player text,
     # bylines, "(完)") belong to the page, not the article.
     first_prose = next((n for n, line in enumerate(kept) if is_prose(line)), len(kept))
     after = kept[first_prose] if first_prose < len(kept) else None
     leading = [line for line in kept[:first_prose] if _is_subhead(line, after)]
+    # Short lines that run on into the text (下周一，/ 京沪高速施工就将…): the text's first lines.
+    run_on = first_prose
+    while (run_on > 0 and after is not None and kept[run_on - 1].text[-1:] in CLAUSE_END + SENTENCE_END
+           and _siblings(kept[run_on - 1], after)):
+        run_on -= 1
+    leading = [line for line in leading if line.index < kept[run_on].index] if run_on < first_prose else leading
+    leading += kept[run_on:first_prose]
     body.dropped.extend(line for line in kept[:first_prose] if line not in leading)
     kept = leading + kept[first_prose:]
     # References and notes after the text are the article's apparatus, not its body.
@@ -243,6 +298,19 @@ def extract_body(
             last_prose += 1  # keep it and everything before it
             continue
         break
+    # Short lines, one phrase a paragraph, that end the text in a sentence (…愿大家都能 / 平安出行，
+    # 安全到家。): kept up to the sentence's end.
+    for number in range(last_prose + 1, len(kept)):
+        line = kept[number]
+        if (before is None or not _siblings(line, before) or line.length > MAX_SHORT_LINE_CHARS
+                or has_label(line.text)):
+            break
+        if line.text[-1:] in RUN_END:
+            last_prose = number
+    # A credit or note standing alone after the text, wholly in brackets, is not the text.
+    while (last_prose > 0 and kept[last_prose].length <= MAX_STANDALONE_NOTE_CHARS
+           and BRACKETED_LINE_RE.fullmatch(kept[last_prose].text)):
+        last_prose -= 1
     body.dropped.extend(kept[last_prose + 1 :])
     kept = kept[: last_prose + 1]
     body.lines = kept

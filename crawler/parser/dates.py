@@ -14,7 +14,8 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 # year, day and time in separate spans).
 DATE_RE = re.compile(
     r"(?<!\d)(?P<y>(?:19|20)\d\d)\s*(?P<s1>[-/.年]|\s(?=\s*\d{1,2}/\d))\s*(?P<m>\d{1,2})\s*(?P<s2>[-/.月])\s*"
-    r"(?P<d>\d{1,2})(?!\d)\s*日?"
+    # (a day run into its time, 2005.08.2605:39, as a template that drops the space prints it)
+    r"(?P<d>\d{2}(?=\d{1,2}[:：]\d\d)|\d{1,2}(?!\d))\s*日?"
     r"(?:\s*(?:星期|周|礼拜)[一二三四五六日天])?"
     r"(?:\s*(?:T|\s)?\s*(?P<half>上午|下午|中午|晚上|早上|凌晨)?\s*(?P<H>\d{1,2})\s*[:：时時]\s*"
     r"(?P<M>\d{1,2})(?!\d)(?:\s*[:：分]\s*(?P<S>\d{1,2})(?!\d)(?:\.\d+)?)?)?"

@@ -7,15 +7,22 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from lxml import etree
+
 from .dates import SHANGHAI, ParsedDate, date_from_url, find_dates, parse_date
 from .labels import LabelHit, cut_value, has_label, label_text
 from .patterns import (
     ALL_LABELS,
+    AUTHOR_SLOT_HINT_RE,
+    PERSON_ICON_RE,
+    PLACE_PREFIX_RE,
+    SOURCE_SLOT_HINT_RE,
     BREADCRUMB_RE,
     BREADCRUMB_SPLIT_RE,
     HEADING_TAGS,
     NOT_TITLE_RE,
     PRIMARY_EDITOR_LABELS,
+    SECONDARY_DATE_BEFORE_RE,
     SECONDARY_DATE_LABELS,
     SOURCE_SUFFIX_RE,
     SPACED_LABEL_RE,
@@ -27,12 +34,15 @@ from .patterns import (
 from .people import (
     byline_authors,
     byline_line_authors,
+    clean_name,
+    is_medium,
     lead_authors,
     split_names,
     trailing_authors,
+    without_media,
     without_units,
 )
-from .tree import Document, Line, class_and_id
+from .tree import Document, Line, class_and_id, is_hidden, visible_text
 
 META_DATE_KEYS = (
     "article:published_time",
@@ -68,7 +78,10 @@ YEARLESS_DATE_RE = re.compile(r"^(?P<m>\d{1,2})-(?P<d>\d{1,2})\s+(?P<H>\d{1,2}):
 BRACKETED_NOTE_RE = re.compile(r"[（(][^（()）]*[:：][^（()）]*[)）]")
 # An e-paper's print line: 《 华夏日报 》（ 2024年03月05日 第 04 版）.
 EPAPER_NAME_RE = re.compile(r"《\s*([^《》]{2,20}?)\s*》\s*[（(]?$")
-NOT_SOURCES = frozenset({"本站", "网络", "互联网", "未知", "admin", "字号", "打印", "分享"})
+NOT_SOURCES = frozenset({"本站", "互联网", "未知", "admin", "字号", "打印", "分享"})
+LEAD_PARAGRAPHS = 3  # a lead byline may follow a placeholder or a one-line dateline
+SLOT_MAX_CHARS = 20
+NEAR_TITLE_LINES = 3
 
 
 def squash(text: str) -> str:
@@ -178,14 +191,13 @@ def _whole_heading(lines: list[Line], position: int) -> str:
 
 
 # --- published ------------------------------------------------------------------
-def _first_labelled_date(hits: list[LabelHit]) -> tuple[ParsedDate, int] | None:
+def _first_labelled_date(hits: list[LabelHit], secondary: bool) -> tuple[ParsedDate, int] | None:
     # 发布时间 before 更新时间 or 成文日期, wherever each is printed.
-    for secondary in (False, True):
-        for hit in hits:
-            if hit.kind == "date" and (hit.label in SECONDARY_DATE_LABELS) == secondary:
-                parsed = parse_date(hit.value)
-                if parsed is not None:
-                    return parsed, hit.line_index
+    for hit in hits:
+        if hit.kind == "date" and (hit.label in SECONDARY_DATE_LABELS) == secondary:
+            parsed = parse_date(hit.value)
+            if parsed is not None:
+                return parsed, hit.line_index
     return None
 
 
@@ -197,9 +209,10 @@ def _first_date(doc: Document, positions: list[int], strict: bool) -> tuple[Pars
         if strict and (line.link_ratio >= 0.5 or line.tag in LIST_TAGS):
             continue
         if line.image is None and line.length < 200 and not TODAY_RE.search(line.text):
-            dates = find_dates(line.text)
-            if dates:
-                return dates[0], position
+            for found in find_dates(line.text):
+                # 2024-03-05 10:20 更新时间：2024-03-06: an update time is not the publication.
+                if not SECONDARY_DATE_BEFORE_RE.search(line.text[: found.start]):
+                    return found, position
     return None
 
 
@@ -225,19 +238,25 @@ def _meta_date(doc: Document) -> ParsedDate | None:
 def find_published(
     doc: Document, zones: Zones, hits: dict[str, list[LabelHit]], url: str
 ) -> tuple[ParsedDate | None, int]:
-    """The visible publication date (labelled first, then the first date near the title)."""
+    """The visible publication date: labelled first, then the first date beside the title, then an
+    update time, then a date after the text (a signature's) or further above the title."""
     for zone in ("head", "tail", "before"):
-        labelled = _first_labelled_date(hits[zone])
+        labelled = _first_labelled_date(hits[zone], secondary=False)
         if labelled is not None:
             return labelled
     yearless = _yearless_labelled_date(doc, hits, url)
     if yearless is not None:
         return yearless
-    for positions, strict in (
-        (zones.head, False),
-        (zones.tail[:UNLABELLED_TAIL_LINES], True),
-        (zones.before[::-1], True),
-    ):
+    near, far = zones.before[-NEAR_TITLE_LINES:][::-1], zones.before[:-NEAR_TITLE_LINES][::-1]
+    for positions, strict in ((zones.head, False), (near, True)):
+        found = _first_date(doc, positions, strict)
+        if found is not None:
+            return found[0], doc.lines[found[1]].index
+    for zone in ("head", "tail", "before"):
+        labelled = _first_labelled_date(hits[zone], secondary=True)
+        if labelled is not None:
+            return labelled
+    for positions, strict in ((zones.tail[:UNLABELLED_TAIL_LINES], True), (far, True)):
         found = _first_date(doc, positions, strict)
         if found is not None:
             return found[0], doc.lines[found[1]].index
@@ -284,7 +303,7 @@ def clean_source(value: str) -> str | None:
     if dates and dates[0].start > 0:
         value = value[: dates[0].start]  # 来源：人民日报2024-05-13 08:49
     value = value.split(" ")[0] if value else ""
-    value = ACCOUNT_BADGE_RE.sub("", value).strip(" ·|-—:：,，")  # 北辰商报官方帐号: the medium
+    value = ACCOUNT_BADGE_RE.sub("", value).strip(" ·|-—:：,，。")  # 北辰商报官方帐号: the medium
     if not value or len(value) < 2 or len(value) > SOURCE_MAX_CHARS or value in NOT_SOURCES:
         return None
     if value.startswith(("http", "www.")) or parse_date(value) is not None:
@@ -292,7 +311,16 @@ def clean_source(value: str) -> str | None:
     return value
 
 
-def _unlabelled_source(doc: Document, date_line: int, published: ParsedDate | None) -> str | None:
+def _after_person_icon(owner: etree._Element, token: str) -> bool:
+    """``<i class="fa fa-user"></i>NAME``: the icon says the words after it are a person."""
+    for element in owner.iter():
+        if PERSON_ICON_RE.search(class_and_id(element)) and (element.tail or "").strip().startswith(token):
+            return True
+    return False
+
+
+def _unlabelled_source(doc: Document, date_line: int, published: ParsedDate | None,
+                       authors: list[str]) -> str | None:
     """A source beside the date with no label: the medium's name before it, else the word after it.
 
     "湖湘日报 2024-06-03 07:40:12" · "城市快报客户端 记者 包一鸣 2024-03-05 08:30" ·
@@ -325,16 +353,54 @@ def _unlabelled_source(doc: Document, date_line: int, published: ParsedDate | No
         and re.search(r"[\u4e00-\u9fff]", token)
         and not re.search(r"[:：]", token)
         and label_text(token) not in ALL_LABELS  # the word 来源于 itself
-        and not token.startswith("发布于")  # an IP location: 发布于北京
+        and not PLACE_PREFIX_RE.match(token)  # an IP location: 来自内蒙古自治区
+        and token not in authors  # the writers' pen names printed beside the date
+        and not _after_person_icon(doc.lines[date_line].owner, token)
     ):
         return clean_source(token)
     return None
 
 
+def _medium_line_source(doc: Document, date_line: int, head: list[int]) -> str | None:
+    """A medium's name on a line of its own just above or below the date (``新华社``)."""
+    if date_line < 0:
+        return None
+    for position in head:
+        if abs(position - date_line) == 1:
+            text = doc.lines[position].text
+            if (doc.lines[position].image is None and len(text) <= SLOT_MAX_CHARS
+                    and SOURCE_SUFFIX_RE.search(text) and not re.search(r"[\s:：，。]", text)
+                    and not has_label(text)):
+                return clean_source(text)
+    return None
+
+
+def slot_texts(doc: Document, positions: list[int], hint: re.Pattern[str]) -> list[str]:
+    """Short texts of the elements whose class or id carries ``hint``, on the given lines."""
+    found: list[str] = []
+    owners: list[etree._Element] = []
+    for position in positions:
+        owner = doc.lines[position].owner
+        if doc.lines[position].image is None and owner not in owners:
+            owners.append(owner)
+    for owner in owners:
+        for element in owner.iter():
+            if not isinstance(element.tag, str) or not hint.search(class_and_id(element)):
+                continue
+            if any(is_hidden(e) for e in element.iterancestors() if e is not owner) or is_hidden(element):
+                continue
+            text = visible_text(element)
+            if 2 <= len(text) <= SLOT_MAX_CHARS and not re.search(r"[:：，。！？]", text):
+                found.append(text)
+    return found
+
+
 def find_source(
-    doc: Document, hits: dict[str, list[LabelHit]], date_line: int, published: ParsedDate | None
+    doc: Document, zones: Zones, hits: dict[str, list[LabelHit]], date_line: int,
+    published: ParsedDate | None, authors: list[str] | None = None,
 ) -> str | None:
-    """The 来源 value near the title, then after the body, then beside the date above the title."""
+    """The 来源 value near the title, then after the body, then beside the date above the title;
+    without a label, a medium's name beside the date, then the publishing account's slot."""
     for zone in ("head", "inner", "tail"):
         for hit in hits[zone]:
             if hit.kind == "source":
@@ -347,36 +413,72 @@ def find_source(
             source = clean_source(hit.value)
             if source:
                 return source
-    return _unlabelled_source(doc, date_line, published)
+    authors = authors or []
+    found = (_unlabelled_source(doc, date_line, published, authors)
+             or _medium_line_source(doc, date_line, zones.head))
+    if found:
+        return found
+    # A self-media page: the account's name in its own element above the text.
+    for text in slot_texts(doc, zones.head, SOURCE_SLOT_HINT_RE):
+        if not find_dates(text) and text not in authors and not has_label(text):
+            source = clean_source(text)
+            if source:
+                return source
+    return None
 
 
 # --- people -----------------------------------------------------------------------
 def find_authors(
     doc: Document, zones: Zones, hits: dict[str, list[LabelHit]], body_texts: list[str]
 ) -> list[str]:
-    """Reporters: the 作者 label, a byline line, the lead, or a trailing name."""
-    for zone in ("head", "inner", "tail"):
+    """Reporters: the 作者 label, a byline line, the lead, or a trailing name (people, not media)."""
+    for zone in ("head", "inner", "tail", "before"):
         for hit in hits[zone]:
-            if hit.kind == "author":
-                value = cut_value(BRACKETED_NOTE_RE.sub(" ", hit.value))
-                if value.split(" ")[0] in UNKNOWN_PEOPLE:
-                    return []
-                names = without_units(byline_authors(value))
-                # 潮涌新闻见习记者 胡一凡 记者 韩雨亭: the whole byline line names more.
-                line_names = byline_line_authors(doc.lines[hit.line_index].text)
-                if set(names) < set(line_names):
-                    names = line_names
-                if names:
-                    return names
+            if hit.kind != "author" or zone == "before" and not _near_title(zones, hit.line_index):
+                continue
+            value = cut_value(BRACKETED_NOTE_RE.sub(" ", hit.value))
+            if value.split(" ")[0] in UNKNOWN_PEOPLE:
+                return []
+            names = without_units(byline_authors(value))
+            # 潮涌新闻见习记者 胡一凡 记者 韩雨亭: the whole byline line names more.
+            line_names = byline_line_authors(doc.lines[hit.line_index].text)
+            if set(names) < set(line_names):
+                names = line_names
+            names = without_media(names)
+            if names:
+                return names
     for position in zones.head + zones.inner:
-        names = byline_line_authors(doc.lines[position].text)
+        names = without_media(byline_line_authors(doc.lines[position].text))
         if names:
             return names
-    if body_texts:
-        names = lead_authors(body_texts[0])
+    for paragraph in body_texts[:LEAD_PARAGRAPHS]:
+        names = without_media(lead_authors(paragraph))
         if names:
             return names
-        return trailing_authors(body_texts[-1])
+    # A reporter closing the text: in its last paragraph, or on a line of its own after it.
+    closing = body_texts[-1:] + [doc.lines[n].text for n in zones.tail[:2]
+                                 if re.fullmatch(r"[（(][^（()）]+[)）]", doc.lines[n].text)]
+    for paragraph in closing:
+        names = without_media(trailing_authors(paragraph))
+        if names:
+            return names
+    return _slot_author(doc, zones)
+
+
+def _near_title(zones: Zones, position: int) -> bool:
+    return bool(zones.before) and zones.before[-1] - position < NEAR_TITLE_LINES
+
+
+def _slot_author(doc: Document, zones: Zones) -> list[str]:
+    """A writer's name in its own element beside the account's name (WeChat's author slot):
+    only where the page names an account apart from it, which is then the source."""
+    accounts = slot_texts(doc, zones.head, SOURCE_SLOT_HINT_RE)
+    if not accounts:
+        return []
+    for text in slot_texts(doc, zones.head, AUTHOR_SLOT_HINT_RE):
+        name = clean_name(text)
+        if name and name not in accounts and not is_medium(name) and not has_label(text):
+            return [name]
     return []
 
 

@@ -19,6 +19,8 @@ from .patterns import (
     SPACED_LABEL_MAX_CHARS,
     SPACED_LABEL_RE,
     TRADITIONAL_LABEL_CHARS,
+    UNSEPARATED_SOURCE_MAX_CHARS,
+    UNSEPARATED_SOURCE_RE,
 )
 from .tree import Line
 
@@ -30,6 +32,8 @@ KIND_BY_LABEL = {
 }
 VALUE_CLOSERS_RE = re.compile(r"[)）\]】」>》]")
 MAX_VALUE_CHARS = 60
+MAX_NEXT_VALUE_CHARS = 30
+SENTENCE_PUNCT_RE = re.compile(r"[，。！？；]")
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,8 @@ def find_labels(text: str) -> list[re.Match[str]]:
             if not any(start <= spaced.start() < end or spaced.start() <= start < spaced.end() for start, end in taken):
                 matches.append(spaced)
         matches.sort(key=lambda m: m.start())
+    if not matches and len(text) <= UNSEPARATED_SOURCE_MAX_CHARS:
+        matches.extend(UNSEPARATED_SOURCE_RE.finditer(text))
     return matches
 
 
@@ -118,6 +124,9 @@ def _next_value(lines: list[Line], position: int) -> str:
             if candidate.image is not None:
                 continue
             if LABEL_RE.match(label_text(candidate.text)):
+                return ""
+            # A name or a medium is short; a sentence is the next text, not this label's value.
+            if len(candidate.text) > MAX_NEXT_VALUE_CHARS or SENTENCE_PUNCT_RE.search(candidate.text):
                 return ""
             return candidate.text
     return ""

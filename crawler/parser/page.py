@@ -70,8 +70,8 @@ def read_article(doc: Document, url: str) -> Article:
     if published is not None:
         article.published = published.iso()
         article.published_raw = published.raw
-    article.source = find_source(doc, hits, date_line, published)
     article.authors = find_authors(doc, zones, hits, body.texts)
+    article.source = find_source(doc, zones, hits, date_line, published, article.authors)
     article.editors = find_editors(hits, body.lines[-1].text if body.lines else "")
     article.channel = find_channel(doc, title_line if title_line > 0 else limit, title)
     article.body = "\n".join(body.texts) or None

@@ -33,6 +33,8 @@ PROMO_HINT_RE = re.compile(
     r"ewm|erweima|qr_?code|wx_?code|weixin_?code|gongzhonghao|gzh|guanzhu|share",
     re.IGNORECASE,
 )
+# Class or id words of a summary box set apart from the text (not its body).
+SUMMARY_HINT_RE = re.compile(r"summary|abstract|zhaiyao|daoyu|digest", re.IGNORECASE)
 CAPTION_HINT_RE = re.compile(r"caption|pic_?txt|img_?txt|img_?desc|pictext|imgnote|desc", re.IGNORECASE)
 
 # --- labels -----------------------------------------------------------------
@@ -50,7 +52,7 @@ SECONDARY_DATE_LABELS = ("更新时间", "修改时间", "最后更新", "成文
                          "实施日期", "截止日期", "报名时间", "活动时间")
 SOURCE_LABELS = ("本文来源于", "本文来源", "本文转自", "信息来源", "稿件来源", "文章来源", "新闻来源", "来源于",
                  "转载自", "来源", "稿源", "转自", "出处")
-AUTHOR_LABELS = ("文/图", "图/文", "作者", "记者", "撰文", "撰稿", "文字", "文")
+AUTHOR_LABELS = ("文/图", "图/文", "作者", "记者", "撰文", "撰稿", "执笔", "采写", "文字", "文")
 EDITOR_LABELS = ("责任编辑", "责编", "编辑", "选稿")
 PRIMARY_EDITOR_LABELS = ("责任编辑", "责编")
 # Labels that only end the value before them.
@@ -97,12 +99,30 @@ SPACED_LABEL_RE = re.compile(
     + r")(?P<sep>\s+)(?=[\u4e00-\u9fffA-Za-z《])"
 )
 SPACED_LABEL_MAX_CHARS = 80
+# A source named in a short sentence with no separator: 本文来源于滨江日报 · 信息来源于网络 ·
+# 本文转自某某公众号.
+UNSEPARATED_SOURCE_RE = re.compile(
+    r"^[（(【\[]?(?:本文|信息|文章|内容|新闻|稿件|图文)?(?P<label>来源于|转载自|转自)(?P<sep>)"
+    r"(?=[\u4e00-\u9fffA-Za-z《])"
+)
+UNSEPARATED_SOURCE_MAX_CHARS = 40
 
 # An unlabelled name printed before the date (``湖湘日报 2024-06-03 07:40``)
 # is a source only when it reads like a medium or an office, not a person.
 SOURCE_SUFFIX_RE = re.compile(
     r"(?:报|网|社|台|新闻|客户端|频道|刊|杂志|周刊|中心|局|办|委|院|部|厅|站|政府|APP|号|在线|资讯)$"
 )
+
+# Class or id words of the element that holds the publishing account's name on self-media and
+# portal pages (nickname, source, media name), and of the element that holds a writer's name.
+SOURCE_SLOT_HINT_RE = re.compile(
+    r"source|nick_?name|laiyuan|media_?name|account_?name|wemedia|mp_?name", re.IGNORECASE
+)
+AUTHOR_SLOT_HINT_RE = re.compile(r"author|writer|zuozhe", re.IGNORECASE)
+# An icon that marks the next words as a person (blog templates: <i class="fa fa-user"></i>NAME).
+PERSON_ICON_RE = re.compile(r"(?:^|[\s_-])(?:user|author|person|people)(?:$|[\s_-])", re.IGNORECASE)
+# What follows a date but names a place, not a medium: an IP location (来自内蒙古自治区, 发布于北京).
+PLACE_PREFIX_RE = re.compile(r"^(?:来自|发布于|IP属地|属地)")
 
 # --- people -----------------------------------------------------------------
 # Role words inside a byline: the names after them have that role.
@@ -114,10 +134,11 @@ UNKNOWN_PEOPLE = frozenset({"未知", "佚名", "不详", "admin", "Admin", "管
 # Words that sit next to names in bylines but are not names.
 NOT_NAME_WORDS = frozenset(
     {"报道", "整合", "综合", "编译", "编辑", "记者", "本报", "本台", "本网", "报道组", "摄", "文", "图",
-     "文图", "图文", "完", "供稿", "供图", "通讯员", "实习生", "整理", "采写", "撰稿", "发自", "联合"}
+     "文图", "图文", "完", "供稿", "供图", "通讯员", "实习生", "整理", "采写", "撰稿", "发自", "联合",
+     "作者", "撰文", "执笔", "责任编辑", "责编", "来源"}
 )
 # White space between two Latin letters stays inside a name (``Anna Li``).
-NAME_SPLIT_RE = re.compile(r"[、，,;；/|｜︱]+|\s+(?![A-Za-z])|(?<![A-Za-z])\s+")
+NAME_SPLIT_RE = re.compile(r"[、，,;；/|｜︱&＆]+|\s+(?![A-Za-z])|(?<![A-Za-z])\s+")
 LATIN_NAME_RE = re.compile(r"[A-Za-z][A-Za-z.\-']*(?: [A-Za-z][A-Za-z.\-']*){1,3}")
 # A Chinese name is two to four characters (six with a compound surname); longer runs of Han
 # characters are words, not names (a question after 记者：in an interview).
@@ -160,9 +181,30 @@ BYLINE_LINE_RE = re.compile(
 )
 # A trailing reporter name closing the last paragraph: …举行。（张巨峰）
 TRAILING_NAME_RE = re.compile(
-    r"[（(](?P<inner>(?:[^\s（()）]{0,10}?记者\s*)?[\u4e00-\u9fff]{2,4}(?:[\s、][\u4e00-\u9fff]{2,4}){0,2})[)）]$"
+    r"[（(](?:(?:文/图|图/文|文|作者|撰文|执笔)\s*[/:：|︱]?\s*)?(?P<inner>(?:[^\s（()）]{0,10}?记者\s*)?[\u4e00-\u9fff]{2,4}(?:[\s、][\u4e00-\u9fff]{2,4}){0,2})[)）]$"
 )
+# A writer's credit closing the text, with the writer's post after the name:
+# （作者：韩立新 湘江大学经济学院教授）.
+TRAILING_AUTHOR_LABEL_RE = re.compile(
+    r"[（(]\s*(?:作者|撰文|执笔|文)\s*[:：/|︱]\s*(?P<names>[^（()）]{2,40})[)）]\s*$"
+)
+# A post before a name (研究员徐占忱): not part of it.
+JOB_TITLE_PREFIX_RE = re.compile(
+    r"^(?:副?研究员|副?教授|讲师|博士|院士|副?主任|处长|局长|书记|院长|所长|会长|总监|律师|医生|主编|总编辑|总编|社长)"
+    r"(?=[\u4e00-\u9fff]{2,4}$)"
+)
+# A summary set apart before the text: 核心提示 · 【摘要】 · 导语： · 【导读】.
+SUMMARY_RE = re.compile(r"^[【\[]?\s*(?:核心提示|内容提要|摘要|提要|导语|导读)\s*[】\]]?\s*[:：]?")
+# Labels of an update time: a date after one is not the publication.
+SECONDARY_DATE_BEFORE_RE = re.compile(r"(?:更新时间|修改时间|最后更新|更新于|编辑于)\s*[:：]?\s*$")
 NOT_TRAILING_NAMES = frozenset({"完", "待续", "未完待续", "图", "组图", "视频", "全文完", "原创"})
+
+# An author value that names a medium, not a person (作者：新京报).
+MEDIUM_NAME_RE = re.compile(
+    r"(?:日报|晚报|早报|时报|商报|报社|报|新闻网|网|通讯社|社|电视台|台|新闻|客户端|频道|杂志|周刊|传媒|融媒)$"
+)
+# Words a person's name never holds: a reprint notice or a disclaimer taken for a name.
+NOT_IN_NAME_RE = re.compile(r"转载|注明|出处|请|版权|声明|平台|信息|发布|提供|仅|系|本站|本网|查看|更多|返回|点击")
 
 # --- body boilerplate -------------------------------------------------------
 # Lines dropped from the body wherever they are.
@@ -170,8 +212,9 @@ BOILERPLATE_LINE_RES = tuple(
     re.compile(p)
     for p in (
         r"^[（(\[【]?\s*(?:责任编辑|责编|编辑|选稿|审核|校对|监制|统筹|终审|审校)\s*[:：/]",
-        r"^[（(\[【]?\s*原标题\s*[:：]",
-        r"^[【\[]?\s*编者按\s*[】\]]?\s*[:：]?",  # the editors' note framing a series
+        r"^[（(\[【]?\s*原(?:标)?题(?:为|是)?\s*[:：《]",  # 原标题：… · （原题为《…》）
+        # An e-paper's print line: 《光明日报》（2024年05月20日 03版）
+        r"^《[^《》]{2,20}》\s*[（(]\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*第?\s*\d*\s*版?\s*[)）]$",
         r"^[（(]?\s*(?:作者单位|作者简介|作者系)\s*[:：]",
         r"^[（(\[【]?\s*(?:本文来自|本文来源|文章来源|稿件来源|资料来源|来源)\s*[:：]?",
         r"^[（(\[【]?\s*(?:供稿|供图|图片来源|图片由|图源|题图|视频来源)",
@@ -185,13 +228,16 @@ SHORT_BOILERPLATE_RE = re.compile(
     r"分享到|扫一扫|扫描二维码|打印本页|关闭窗口|【纠错】|纠错|举报|收藏本文|加入收藏|字号[:：]?\s*[大中小]"
     r"|版权所有|Copyright|©|ICP备|ICP证|未经授权|转载请注明|不得转载|禁止转载|违法和不良信息"
     r"|阅读剩余全文|展开全文|点击查看|点击进入|上一篇|下一篇|上一页|下一页|返回顶部|相关阅读|相关新闻"
-    r"|相关链接|延伸阅读",
+    r"|相关链接|延伸阅读"
+    # Placeholders a script fills in: 调查问题加载中，请稍候。
+    r"|加载中|请稍候|刷新本页面|若长时间无响应",
     re.IGNORECASE,
 )
 SHORT_BOILERPLATE_CHARS = 60
 # A credit closing the last paragraph: …服务。(供稿/供图厚街宣教办)
 TRAILING_CREDIT_RE = re.compile(
-    r"\s*[（(](?:供稿|供图|稿件|图片|图|文|来源|摄影|通讯员|资料来源|本文来源|责任编辑|责编|编辑)"
+    # (not a writer's credit, which is part of the paragraph it closes: …（文/图 张三）)
+    r"\s*[（(](?:供稿|供图|稿件|图片|图(?![/／]文)|来源|摄影|通讯员|资料来源|本文来源|责任编辑|责编|编辑)"
     r"[^（()）]{0,40}[)）]\s*$"
 )
 # An editor credit closing the last paragraph: …完成。（编辑 张三）

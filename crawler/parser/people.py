@@ -9,12 +9,15 @@ from .patterns import (
     BYLINE_BULLETS,
     BYLINE_LINE_RE,
     HAN_RUN_RE,
+    JOB_TITLE_PREFIX_RE,
     LATIN_NAME_RE,
     LEAD_BYLINE_RE,
     MAX_HAN_NAME_CHARS,
     MEDIA_WORD_RE,
+    MEDIUM_NAME_RE,
     NAME_SPLIT_RE,
     NAME_TRIM_RE,
+    NOT_IN_NAME_RE,
     NOT_NAME_WORDS,
     NOT_SPACED_NAME_CHARS,
     NOT_TRAILING_NAMES,
@@ -24,6 +27,7 @@ from .patterns import (
     PLAIN_LEAD_BYLINE_RES,
     ROLE_RE,
     SPACED_NAME_RE,
+    TRAILING_AUTHOR_LABEL_RE,
     TRAILING_NAME_RE,
     UNKNOWN_PEOPLE,
 )
@@ -36,11 +40,12 @@ def clean_name(token: str) -> str | None:
     """One name from a token of a byline, or None when the token is a role word."""
     token = token.strip(BRACKETS + ":：,，。.")
     token = NAME_TRIM_RE.sub("", token).strip(BRACKETS)
+    token = JOB_TITLE_PREFIX_RE.sub("", token)
     if not token or token in NOT_NAME_WORDS or token in UNKNOWN_PEOPLE:
         return None
     if LATIN_NAME_RE.fullmatch(token):
         return token
-    if token.isdigit() or not PERSON_NAME_RE.match(token):
+    if token.isdigit() or not PERSON_NAME_RE.match(token) or NOT_IN_NAME_RE.search(token):
         return None
     if ("·" not in token and not ORGANISATION_RE.search(token)
             and any(len(run) > MAX_HAN_NAME_CHARS for run in HAN_RUN_RE.findall(token))):
@@ -73,6 +78,16 @@ def split_names(value: str) -> list[str]:
         if name and name not in names:
             names.append(name)
     return names
+
+
+def is_medium(name: str, source: str | None = None) -> bool:
+    """A medium's name where a person's should be (``作者：新京报``)."""
+    return name == source or len(name) >= 3 and MEDIUM_NAME_RE.search(name) is not None
+
+
+def without_media(names: list[str], source: str | None = None) -> list[str]:
+    """Names that are people, not the media an author slot sometimes holds."""
+    return [name for name in names if not is_medium(name, source)]
 
 
 def without_units(names: list[str]) -> list[str]:
@@ -126,6 +141,17 @@ def byline_line_authors(line: str) -> list[str]:
 
 def trailing_authors(paragraph: str) -> list[str]:
     """A reporter closing the last paragraph in brackets (``…举行。（张巨峰）``)."""
+    labelled = TRAILING_AUTHOR_LABEL_RE.search(paragraph.strip())
+    if labelled is not None:
+        # （作者：韩立新 湘江大学经济学院教授）: the names, up to the writer's post.
+        names: list[str] = []
+        for token in NAME_SPLIT_RE.split(join_spaced_names(labelled.group("names"))):
+            name = clean_name(token)
+            if name is None or len(name) > 4 and not LATIN_NAME_RE.fullmatch(name):
+                break
+            names.append(name)
+        if names:
+            return names
     found = TRAILING_NAME_RE.search(paragraph.strip())
     if not found:
         return []

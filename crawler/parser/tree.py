@@ -83,6 +83,22 @@ def is_hidden(element: etree._Element) -> bool:
     return element.get("hidden") is not None or element.get("aria-hidden") == "true"
 
 
+def visible_text(element: etree._Element) -> str:
+    """An element's text as shown: hidden and non-text descendants left out, white space collapsed."""
+    parts: list[str] = []
+
+    def walk(node: etree._Element) -> None:
+        parts.append(node.text or "")
+        for child in node:
+            tag = child.tag.lower() if isinstance(child.tag, str) else ""
+            if tag and tag not in SKIP_TAGS and not is_hidden(child):
+                walk(child)
+            parts.append(child.tail or "")
+
+    walk(element)
+    return " ".join("".join(parts).split())
+
+
 def class_and_id(element: etree._Element) -> str:
     """An element's class and id attributes as one string, for matching hint words."""
     return (element.get("class") or "") + " " + (element.get("id") or "")
