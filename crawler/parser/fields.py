@@ -82,6 +82,15 @@ NOT_SOURCES = frozenset({"本站", "互联网", "未知", "admin", "字号", "�
 LEAD_PARAGRAPHS = 3  # a lead byline may follow a placeholder or a one-line dateline
 SLOT_MAX_CHARS = 20
 NEAR_TITLE_LINES = 3
+ACCOUNT_LINE_REACH = 3
+# Badges before an account's name: 原创 南方都市报 · 原创：39健康网.
+BADGE_RE = re.compile(r"^(?:原创|独家|首发|转载|置顶)\s*[:：]?\s*")
+# Buttons beside an account's name.
+BUTTON_RE = re.compile(r"^[+＋]?\s*(?:关注|已关注|订阅|已订阅|私信|分享|收藏|举报|取消关注)$")
+# Class or id words of the element that holds an account's or writer's name in a header.
+ACCOUNT_HINT_RE = re.compile(
+    r"author|name|nick|source|media|account|writer|user|laiyuan|zuozhe", re.IGNORECASE
+)
 
 
 def squash(text: str) -> str:
@@ -319,20 +328,21 @@ def _after_person_icon(owner: etree._Element, token: str) -> bool:
     return False
 
 
-def _unlabelled_source(doc: Document, date_line: int, published: ParsedDate | None,
-                       authors: list[str]) -> str | None:
-    """A source beside the date with no label: the medium's name before it, else the word after it.
-
-    "湖湘日报 2024-06-03 07:40:12" · "城市快报客户端 记者 包一鸣 2024-03-05 08:30" ·
-    "《 华夏日报 》（ 2024年03月05日 第 04 版）" (an e-paper) · "2019-09-26 10:56:28 证券时报网".
-    """
+def _date_position(doc: Document, date_line: int, published: ParsedDate | None) -> tuple[str, int]:
     if date_line < 0 or published is None or date_line >= len(doc.lines):
-        return None
+        return "", -1
     text = doc.lines[date_line].text
-    position = text.find(published.raw)
+    return text, text.find(published.raw)
+
+
+def _source_before_date(doc: Document, date_line: int, published: ParsedDate | None) -> str | None:
+    """The medium's name printed before the date: "湖湘日报 2024-06-03 07:40:12" ·
+    "城市快报客户端 记者 包一鸣 2024-03-05 08:30" · "原创 南方都市报 2019-09-09 16:01:46" ·
+    "《 华夏日报 》（ 2024年03月05日 第 04 版）" (an e-paper)."""
+    text, position = _date_position(doc, date_line, published)
     if position < 0:
         return None
-    before = text[:position].strip(" ·|-—/")
+    before = BADGE_RE.sub("", text[:position].strip(" ·|-—/"))
     paper = EPAPER_NAME_RE.search(before)
     if paper:
         return clean_source(paper.group(1))
@@ -345,6 +355,15 @@ def _unlabelled_source(doc: Document, date_line: int, published: ParsedDate | No
         and (not rest or SPACED_LABEL_RE.match(rest))
     ):
         return clean_source(first)
+    return None
+
+
+def _source_after_date(doc: Document, date_line: int, published: ParsedDate | None,
+                       authors: list[str]) -> str | None:
+    """The word printed after the date: "2019-09-26 10:56:28 证券时报网"."""
+    text, position = _date_position(doc, date_line, published)
+    if position < 0 or published is None:
+        return None
     rest = text[position + len(published.raw) :].strip(" ·|-—/")
     token = rest.split(" ")[0] if rest else ""
     if (
@@ -361,17 +380,29 @@ def _unlabelled_source(doc: Document, date_line: int, published: ParsedDate | No
     return None
 
 
-def _medium_line_source(doc: Document, date_line: int, head: list[int]) -> str | None:
-    """A medium's name on a line of its own just above or below the date (``新华社``)."""
+def _account_line_source(doc: Document, date_line: int, head: list[int],
+                         authors: list[str]) -> str | None:
+    """The publishing account's (or the medium's) name on a line of its own just above or
+    below the date, past buttons such as 关注: a medium's name (``新华社``), or a name in an
+    element its template marks as the account's or author's (百家号's author-name)."""
     if date_line < 0:
         return None
-    for position in head:
-        if abs(position - date_line) == 1:
-            text = doc.lines[position].text
-            if (doc.lines[position].image is None and len(text) <= SLOT_MAX_CHARS
-                    and SOURCE_SUFFIX_RE.search(text) and not re.search(r"[\s:：，。]", text)
-                    and not has_label(text)):
+    inside = set(head)
+    for direction in (-1, 1):
+        position = date_line + direction
+        while position in inside and abs(position - date_line) <= ACCOUNT_LINE_REACH:
+            line = doc.lines[position]
+            if line.image is not None or BUTTON_RE.match(line.text):
+                position += direction
+                continue
+            text = line.text
+            hinted = any(ACCOUNT_HINT_RE.search(class_and_id(element))
+                         for element in (line.owner, line.owner.getparent()) if element is not None)
+            if (len(text) <= SLOT_MAX_CHARS and not re.search(r"[\s:：，。！？]", text)
+                    and not has_label(text) and not find_dates(text) and text not in authors
+                    and (hinted or SOURCE_SUFFIX_RE.search(text))):
                 return clean_source(text)
+            break
     return None
 
 
@@ -414,8 +445,9 @@ def find_source(
             if source:
                 return source
     authors = authors or []
-    found = (_unlabelled_source(doc, date_line, published, authors)
-             or _medium_line_source(doc, date_line, zones.head))
+    found = (_source_before_date(doc, date_line, published)
+             or _account_line_source(doc, date_line, zones.head, authors)
+             or _source_after_date(doc, date_line, published, authors))
     if found:
         return found
     # A self-media page: the account's name in its own element above the text.

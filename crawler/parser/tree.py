@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 WHITESPACE_RE = re.compile(r"\s+")
 MAX_DEPTH = 400
+MAX_ROW_CHARS = 200  # text and white space of a metadata row
 
 
 @dataclass
@@ -148,6 +149,23 @@ def _normalise(text: str) -> str:
     return WHITESPACE_RE.sub(" ", text).strip()
 
 
+def _is_row(element: etree._Element, rows: dict[etree._Element, bool]) -> bool:
+    """Whether ``element``'s parent is a short row of inline items with no text between them."""
+    parent = element.getparent()
+    if parent is None:
+        return False
+    if parent not in rows:
+        children = [child for child in parent if isinstance(child.tag, str)]
+        rows[parent] = (
+            len(children) >= 2
+            and not (parent.text or "").strip()
+            and all(str(child.tag).lower() not in BLOCK_TAGS and not (child.tail or "").strip()
+                    for child in children)
+            and sum(len(text) for text in parent.itertext()) <= MAX_ROW_CHARS
+        )
+    return rows[parent]
+
+
 def read_lines(root: etree._Element) -> list[Line]:
     """The visible lines of a tree, in page order; hidden and non-text elements skipped."""
     lines: list[Line] = []
@@ -190,8 +208,10 @@ def read_lines(root: etree._Element) -> list[Line]:
         line_owner = None
 
     # Classed inline elements side by side with nothing between them (minified metadata rows:
-    # <span class="src">…</span><span class="author">…</span>) are apart on screen: a space.
-    gap = False
+    # <span class="src">…</span><span class="author">…</span>) are apart on screen: a space. So
+    # are the items of a short row made only of inline elements (<em>date</em><em>source</em>).
+    gap = classed = False
+    rows: dict[etree._Element, bool] = {}
     walker = etree.iterwalk(root, events=("start", "end"))
     depth = 0
     for event, element in walker:
@@ -218,9 +238,10 @@ def read_lines(root: etree._Element) -> list[Line]:
                         Line(len(lines), "", blocks[-1], tag="img", centered=_centered(blocks[-1]),
                              image={"src": src.strip(), "alt": (element.get("alt") or "").strip()})
                     )
-            if gap and pieces and tag not in BLOCK_TAGS and element.get("class"):
+            if gap and pieces and tag not in BLOCK_TAGS and (
+                    classed and element.get("class") or _is_row(element, rows)):
                 pieces.append(" ")
-            gap = False
+            gap = classed = False
             add(element.text)
             continue
         depth -= 1
@@ -232,7 +253,8 @@ def read_lines(root: etree._Element) -> list[Line]:
                 blocks.pop()
         elif tag == "a":
             link_depth -= 1
-        gap = tag not in BLOCK_TAGS and bool(element.get("class")) and not element.tail
+        gap = tag not in BLOCK_TAGS and not element.tail
+        classed = gap and bool(element.get("class"))
         add(element.tail)
     flush()
     return lines
