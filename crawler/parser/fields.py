@@ -64,7 +64,9 @@ SHORT_TITLE_CHARS = 8
 UNLABELLED_TAIL_LINES = 12
 LIST_TAGS = frozenset({"li", "dd", "dt"})
 # Words printed beside a date that are not a source: weekdays, tools, counters.
-NOT_SOURCE_RE = re.compile(r"^(?:星期|礼拜|周[一二三四五六日天]|字号|打印|分享|浏览|阅读|点击|评论|收藏|访问|\d)")
+NOT_SOURCE_RE = re.compile(
+    r"^(?:星期|礼拜|周[一二三四五六日天]|字号|打印|分享|浏览|阅读|点击|评论|收藏|访问|[\d:：.,/-]+$|\d+(?:人|次|条))"
+)
 # Top bars print today's date (今天是：2024年3月8日 星期五): never the article's.
 TODAY_RE = re.compile(r"今天是|今日是|今天[:：]|今日[:：]|现在是|当前时间")
 NEAR_BODY_LINES = 8
@@ -74,6 +76,10 @@ MINOR_HEADING_TAGS = ("h4", "h5", "h6")
 ACCOUNT_BADGE_RE = re.compile(r"(?<=..)(?:官方)?(?:帐号|账号)$")
 # A date without its year, as platforms print this year's posts: 03-05 10:20.
 YEARLESS_DATE_RE = re.compile(r"^(?P<m>\d{1,2})-(?P<d>\d{1,2})\s+(?P<H>\d{1,2}):(?P<M>\d{2})(?!\d)")
+# The same with the year in two digits: 18-03-08 23:16.
+SHORT_YEAR_DATE_RE = re.compile(
+    r"^(?P<y>\d{2})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\s+(?P<H>\d{1,2}):(?P<M>\d{2})(?!\d)"
+)
 # A note in brackets after a name: 作者：韩立新（单位：湘江大学经济学院）.
 BRACKETED_NOTE_RE = re.compile(r"[（(][^（()）]*[:：][^（()）]*[)）]")
 # An e-paper's print line: 《 华夏日报 》（ 2024年03月05日 第 04 版）.
@@ -279,6 +285,14 @@ def _yearless_labelled_date(
     page declares elsewhere (meta, JSON-LD, URL) when its month and day are the same."""
     for zone in ("head", "tail", "before"):
         for hit in hits[zone]:
+            short = SHORT_YEAR_DATE_RE.match(hit.value) if hit.kind == "date" else None
+            if short is not None:
+                try:
+                    moment = datetime(2000 + int(short.group("y")), *(int(short.group(n)) for n in "mdHM"),
+                                      tzinfo=SHANGHAI)
+                except ValueError:
+                    continue
+                return ParsedDate(moment, True, short.group(0)), hit.line_index
             found = YEARLESS_DATE_RE.match(hit.value) if hit.kind == "date" else None
             if found is None:
                 continue
@@ -342,7 +356,11 @@ def _source_before_date(doc: Document, date_line: int, published: ParsedDate | N
     text, position = _date_position(doc, date_line, published)
     if position < 0:
         return None
-    before = BADGE_RE.sub("", text[:position].strip(" ·|-—/"))
+    before = text[:position].strip(" ·|-—/")
+    badged = BADGE_RE.match(before)
+    before = before[badged.end():] if badged else before
+    if badged and before and not re.search(r"[\s:：，。]", before) and not has_label(before):
+        return clean_source(before)  # 原创 GameForce 2019-09-04: the account's own post
     paper = EPAPER_NAME_RE.search(before)
     if paper:
         return clean_source(paper.group(1))
