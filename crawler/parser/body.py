@@ -172,11 +172,12 @@ def _without_summary(kept: list[Line], dropped: list[Line]) -> list[Line]:
                 cut += 1  # the label on a line of its own, the summary on the next
             dropped.extend(kept[:cut])
             return kept[cut:]
-    if len(kept) > 2 and kept[0].length >= MIN_REPEATED_LEAD_CHARS:
-        lead = kept[0].text
-        if any(lead in line.text for line in kept[1:]):
-            dropped.append(kept[0])
-            return kept[1:]
+    first = next((n for n, line in enumerate(kept[:3]) if is_prose(line)), None)
+    if first is not None and len(kept) > first + 2 and kept[first].length >= MIN_REPEATED_LEAD_CHARS:
+        lead = kept[first].text[:MIN_REPEATED_LEAD_CHARS]
+        if any(line.text.startswith(lead) for line in kept[first + 1 :]):
+            dropped.extend(kept[: first + 1])
+            return kept[first + 1 :]
     return kept
 
 

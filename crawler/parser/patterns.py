@@ -30,7 +30,9 @@ TITLE_HINT_RE = re.compile(r"title|headline|biaoti|tit\b|bt\b", re.IGNORECASE)
 # Class or id words of blocks inside an article that are not its text: QR codes (二维码, ewm),
 # follow-us and share boxes.
 PROMO_HINT_RE = re.compile(
-    r"ewm|erweima|qr_?code|wx_?code|weixin_?code|gongzhonghao|gzh|guanzhu|share",
+    r"ewm|erweima|qr_?code|wx_?code|weixin_?code|gongzhonghao|gzh|guanzhu|share"
+    # copyright and disclaimer boxes closing the text
+    r"|copyright|disclaimer|banquan|shengming",
     re.IGNORECASE,
 )
 # Class or id words of a summary box set apart from the text (not its body).
@@ -243,7 +245,11 @@ TRAILING_CREDIT_RE = re.compile(
 # An editor credit closing the last paragraph: …完成。（编辑 张三）
 TRAILING_EDITOR_RE = re.compile(r"[（(](?:责任编辑|责编|编辑)\s*[:：]?\s*(?P<names>[^（()）]{2,30})[)）]\s*$")
 # Headings after which a body has only apparatus: references and notes.
-END_MATTER_RE = re.compile(r"^[【\[]?\s*(?:参考文献|参考资料|参考书目|注释|References)\s*[】\]]?\s*[:：]?$")
+END_MATTER_RE = re.compile(
+    r"^[【\[]?\s*(?:参考文献|参考资料|参考书目|注释|References"
+    # and the links to other stories a template puts after the text: 延伸 · 推荐 · 相关阅读
+    r"|(?:延伸|相关|推荐|扩展|往期)\s*[·•・|]?\s*(?:阅读|推荐|新闻|链接|文章|报道)?)\s*[】\]]?\s*[:：]?$"
+)
 # Lines above a headline that name a topic or column, not the article: 专题：两会进行时.
 NOT_TITLE_RE = re.compile(r"^(?:专题|栏目|频道|相关专题|系列报道)\s*[:：]")
 # Decorations opening a byline line: ■本报记者 …
