@@ -45,6 +45,7 @@ CODE_TAGS = frozenset({"pre", "code"})
 CLAUSE_END = "，、；：,;:"
 MAX_SHORT_LINE_CHARS = 80
 MIN_REPEATED_LEAD_CHARS = 20
+PICTURE_BOX_TAGS = frozenset({"div", "figure"})
 MAX_STANDALONE_NOTE_CHARS = 60
 RUN_END = "。！？!?…”」』"
 
@@ -190,6 +191,16 @@ def _in_any(line: Line, blocks: set[etree._Element], container: etree._Element) 
     return False
 
 
+def _caption_slot(box: etree._Element) -> etree._Element | None:
+    """A picture box's own caption element (``<div class="pgc-img"><img><p class="…caption">``)."""
+    if str(box.tag) not in PICTURE_BOX_TAGS:
+        return None
+    for element in box.iterdescendants():
+        if element.tag == "figcaption" or CAPTION_HINT_RE.search(class_and_id(element)):
+            return element
+    return None
+
+
 def _is_caption(line: Line, after_image: bool) -> bool:
     if line.length > MAX_CAPTION_CHARS:
         return False
@@ -254,6 +265,12 @@ def extract_body(
             if src and not src.startswith("data:"):
                 previous_image = {"src": urljoin(url, src), "caption": None}
                 body.images.append(previous_image)
+                if _caption_slot(line.owner) is not None:
+                    # The picture's box has a caption element of its own: the text after the
+                    # box is the article's, not the picture's caption.
+                    slot = _caption_slot(line.owner)
+                    previous_image["caption"] = " ".join("".join(slot.itertext()).split()) or None
+                    previous_image = None
             continue
         if previous_image is not None and _is_caption(line, True):
             previous_image["caption"] = line.text

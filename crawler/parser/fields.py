@@ -89,6 +89,7 @@ LEAD_PARAGRAPHS = 3  # a lead byline may follow a placeholder or a one-line date
 SLOT_MAX_CHARS = 20
 NEAR_TITLE_LINES = 3
 ACCOUNT_LINE_REACH = 3
+SLASH_SPLIT_RE = re.compile(r"\s*/\s*")
 # Badges before an account's name: 原创 南方都市报 · 原创：39健康网.
 BADGE_RE = re.compile(r"^(?:原创|独家|首发|转载|置顶)\s*[:：]?\s*")
 # Buttons beside an account's name.
@@ -553,7 +554,10 @@ def find_channel(doc: Document, limit: int, title: str | None) -> str | None:
         found = BREADCRUMB_RE.search(line.text)
         if not found:
             continue
-        steps = [s.strip() for s in BREADCRUMB_SPLIT_RE.split(line.text[found.end() :]) if s.strip()]
+        # 首页 / 生活 / 美食: a slash after 首页 separates every step (elsewhere it may be part
+        # of a channel's name, 手机/数码).
+        splitter = SLASH_SPLIT_RE if found.group(0).strip().endswith("/") else BREADCRUMB_SPLIT_RE
+        steps = [s.strip() for s in splitter.split(line.text[found.end() :]) if s.strip()]
         steps = [s for s in steps if s not in ("正文", "内容", "详情", "文章", "正文内容")]
         if title and steps and squash(steps[-1]) == squash(title):
             steps.pop()

@@ -9,6 +9,7 @@ from lxml import etree
 
 from .body import Body, choose_container, comment_blocks, extract_body
 from .charset import decode_html
+from .controls import clean_article
 from .errors import ParseError
 from .fields import (
     Zones,
@@ -27,7 +28,7 @@ from .tree import Document, read_document
 
 logger = logging.getLogger(__name__)
 
-PARSER_VERSION = "2.1.0"
+PARSER_VERSION = "2.2.0"
 TAIL_LINES = 60
 BEFORE_LINES = 40
 MIN_ARTICLE_CHARS = 40
@@ -116,7 +117,7 @@ def parse_text(text: str, charset: str | None, url: str) -> Article:
         logger.warning("could not parse %s: %s", url, reason)
         article = Article(url=url, parser_version=PARSER_VERSION)
     article.charset = charset
-    return article
+    return clean_article(article)
 
 
 __all__ = ["PARSER_VERSION", "parse_page", "parse_text", "read_article"]

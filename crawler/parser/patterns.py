@@ -23,6 +23,8 @@ COMMENT_HINT_RE = re.compile(
 # A long statement closing an article is boilerplate too.
 STATEMENT_RE = re.compile(
     r"^[【\[]?\s*[^\s，。：:]{0,10}?(?:版权(?:说明|声明)|免责声明|特别声明|平台声明)\s*[】\]]?\s*[:：]"
+    # a self-media platform's notice: 以上内容…为…平台…用户上传并发布，本平台仅提供信息存储服务
+    r"|^以上内容.{0,60}?(?:用户上传并发布|仅提供信息存储)"
 )
 CENTERED_STYLE_RE = re.compile(r"text-align\s*:\s*center", re.IGNORECASE)
 # Class or id words that mark a headline element on most templates.
@@ -180,6 +182,12 @@ OPENING_BYLINE_RE = re.compile(r"^[（(](?P<inner>(?:[^（()）]{0,10}记者)[^�
 # 记者 邓文涛 通讯员 罗小红 报道 (role words between the names; padded names ``周　凯``)
 BYLINE_LINE_RE = re.compile(
     r"^(?:[\w]{0,12}?)(?P<byline>(?:记者|作者)\s*[\u4e00-\u9fff·]{1,4}(?:[\s、，,]+[\u4e00-\u9fff·]{1,4}){0,6})$"
+)
+# A writer credited by the work done, on a short line of its own: 路闻卓立编译 · 张三 撰文
+# (after a badge such as 原创：, and before an account's name).
+WORK_BYLINE_RE = re.compile(
+    r"^(?:(?:原创|独家|首发)\s*[:：]?\s*)?(?P<byline>[\u4e00-\u9fff·]{2,6}(?:[、\s][\u4e00-\u9fff·]{2,6}){0,2})"
+    r"\s*(?:编译|撰文|采写)(?:\s|$)"
 )
 # A trailing reporter name closing the last paragraph: …举行。（张巨峰）
 TRAILING_NAME_RE = re.compile(

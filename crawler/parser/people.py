@@ -29,10 +29,12 @@ from .patterns import (
     SPACED_NAME_RE,
     TRAILING_AUTHOR_LABEL_RE,
     TRAILING_NAME_RE,
+    WORK_BYLINE_RE,
     UNKNOWN_PEOPLE,
 )
 
 BRACKETS = "()（）[]【】<>《》「」 "
+MAX_WORK_BYLINE_CHARS = 40
 PHOTOGRAPHER_RE = re.compile(r"^\S+\s*摄$|摄$")
 
 
@@ -135,8 +137,12 @@ def lead_authors(paragraph: str) -> list[str]:
 
 def byline_line_authors(line: str) -> list[str]:
     """Authors on a byline line of its own (``澎湃新闻记者 贺梨萍``)."""
-    found = BYLINE_LINE_RE.match(line.strip(BYLINE_BULLETS))
-    return byline_authors(found.group("byline")) if found else []
+    line = line.strip(BYLINE_BULLETS)
+    found = BYLINE_LINE_RE.match(line)
+    if found:
+        return byline_authors(found.group("byline"))
+    work = WORK_BYLINE_RE.match(line) if len(line) <= MAX_WORK_BYLINE_CHARS else None
+    return split_names(work.group("byline")) if work else []
 
 
 def trailing_authors(paragraph: str) -> list[str]:

@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 WHITESPACE_RE = re.compile(r"\s+")
 MAX_DEPTH = 400
 MAX_ROW_CHARS = 200  # text and white space of a metadata row
+PROSE_MARK_RE = re.compile(r"[，。！？；]")
 
 
 @dataclass
@@ -162,6 +163,9 @@ def _is_row(element: etree._Element, rows: dict[etree._Element, bool]) -> bool:
             and all(str(child.tag).lower() not in BLOCK_TAGS and not (child.tail or "").strip()
                     for child in children)
             and sum(len(text) for text in parent.itertext()) <= MAX_ROW_CHARS
+            # (a paragraph written in styled spans is prose, not a row of items)
+            and not any(PROSE_MARK_RE.search(text) for text in parent.itertext())
+            and any(char.isdigit() for text in parent.itertext() for char in text)  # a date, a count
         )
     return rows[parent]
 
