@@ -69,7 +69,8 @@ def build_tree(text: str) -> etree._Element | None:
         encoding="utf-8", remove_comments=True, remove_pis=True, recover=True, no_network=True
     )
     try:
-        return etree.fromstring(text.encode("utf-8", "replace"), parser)
+        # (a NUL in a page is no character: lxml would make it U+FFFD)
+        return etree.fromstring(text.replace("\x00", "").encode("utf-8", "replace"), parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise ParseError(f"unreadable HTML: {exc}") from exc
 
