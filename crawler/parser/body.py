@@ -167,9 +167,9 @@ def _without_summary(kept: list[Line], dropped: list[Line]) -> list[Line]:
     """The text without a summary set before it: 核心提示/【摘要】/导语 lines, or a lead that the
     text repeats further down."""
     for number, line in enumerate(kept[:3]):
-        if SUMMARY_RE.match(line.text):
+        if (label := SUMMARY_RE.match(line.text)) is not None:
             cut = number + 1
-            if len(SUMMARY_RE.match(line.text).group(0)) == line.length and cut < len(kept):
+            if len(label.group(0)) == line.length and cut < len(kept):
                 cut += 1  # the label on a line of its own, the summary on the next
             dropped.extend(kept[:cut])
             return kept[cut:]
@@ -265,10 +265,9 @@ def extract_body(
             if src and not src.startswith("data:"):
                 previous_image = {"src": urljoin(url, src), "caption": None}
                 body.images.append(previous_image)
-                if _caption_slot(line.owner) is not None:
+                if (slot := _caption_slot(line.owner)) is not None:
                     # The picture's box has a caption element of its own: the text after the
                     # box is the article's, not the picture's caption.
-                    slot = _caption_slot(line.owner)
                     previous_image["caption"] = " ".join("".join(slot.itertext()).split()) or None
                     previous_image = None
             continue

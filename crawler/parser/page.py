@@ -11,41 +11,19 @@ from .body import Body, choose_container, comment_blocks, extract_body
 from .charset import decode_html
 from .controls import clean_article
 from .errors import ParseError
-from .fields import (
-    Zones,
-    find_authors,
-    find_channel,
-    find_editors,
-    find_published,
-    find_source,
-    find_title,
-)
+from .fields import find_authors, find_channel, find_editors, find_published, find_title
 from .labels import collect
 from .multipage import find_next_pages
 from .patterns import NON_ARTICLE_TITLES_RE
 from .record import STATUS_NOT_ARTICLE, STATUS_OK, STATUS_PARTIAL, Article
+from .sources import find_source
 from .tree import Document, read_document
+from .zones import make_zones
 
 logger = logging.getLogger(__name__)
 
 PARSER_VERSION = "2.2.0"
-TAIL_LINES = 60
-BEFORE_LINES = 40
 MIN_ARTICLE_CHARS = 40
-
-
-def _zones(doc: Document, title_line: int, body: Body) -> Zones:
-    count = len(doc.lines)
-    kept = {line.index for line in body.lines}
-    start = body.start if body.lines else count
-    end = body.end if body.lines else title_line
-    head = list(range(title_line + 1, start)) if title_line >= 0 else []
-    if title_line < 0 and body.lines:
-        head = list(range(max(0, start - BEFORE_LINES), start))
-    inner = [line.index for line in body.dropped if start <= line.index <= end and line.index not in kept]
-    tail = list(range(end + 1, min(count, end + 1 + TAIL_LINES))) if end >= 0 else []
-    before = list(range(max(0, title_line - BEFORE_LINES), title_line)) if title_line > 0 else []
-    return Zones(head, sorted(inner), tail, before)
 
 
 def _title_limit(doc: Document, container: etree._Element | None) -> int:
@@ -64,7 +42,7 @@ def read_article(doc: Document, url: str) -> Article:
     limit = _title_limit(doc, container)
     title, title_line = find_title(doc, limit)
     body = extract_body(doc.lines, url, title_line, container, comments)
-    zones = _zones(doc, title_line, body)
+    zones = make_zones(doc, title_line, body)
     hits = {name: collect(doc.lines, getattr(zones, name)) for name in ("head", "inner", "tail", "before")}
     published, date_line = find_published(doc, zones, hits, url)
     article.title = title

@@ -29,8 +29,8 @@ from .patterns import (
     SPACED_NAME_RE,
     TRAILING_AUTHOR_LABEL_RE,
     TRAILING_NAME_RE,
-    WORK_BYLINE_RE,
     UNKNOWN_PEOPLE,
+    WORK_BYLINE_RE,
 )
 
 BRACKETS = "()（）[]【】<>《》「」 "

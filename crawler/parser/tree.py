@@ -293,6 +293,27 @@ def _head(root: etree._Element, doc: Document) -> None:
             doc.links.append((href.strip(), _normalise("".join(anchor.itertext()))))
 
 
+def slot_texts(doc: Document, positions: list[int], hint: re.Pattern[str],
+               max_chars: int = 20) -> list[str]:
+    """Short texts of the elements whose class or id carries ``hint``, on the given lines."""
+    found: list[str] = []
+    owners: list[etree._Element] = []
+    for position in positions:
+        owner = doc.lines[position].owner
+        if doc.lines[position].image is None and owner not in owners:
+            owners.append(owner)
+    for owner in owners:
+        for element in owner.iter():
+            if not isinstance(element.tag, str) or not hint.search(class_and_id(element)):
+                continue
+            if any(is_hidden(e) for e in element.iterancestors() if e is not owner) or is_hidden(element):
+                continue
+            text = visible_text(element)
+            if 2 <= len(text) <= max_chars and not re.search(r"[:：，。！？]", text):
+                found.append(text)
+    return found
+
+
 def read_document(text: str) -> Document:
     """Parse decoded HTML into a Document; an empty page gives an empty Document."""
     root = build_tree(text)
