@@ -78,7 +78,7 @@ def reparse_rate(paths: list[Path], db_dir: Path, workers: int, pages: int, *,
 def rerun_rate(paths: list[Path], database: Path, workers: int, pages: int, *,
                dry_run: bool = False) -> float:
     """Pages per second of a re-parse into an existing (or new) SQLite file."""
-    from crawler.reparse import reparse
+    from crawler.jobs.reparse import reparse
     from pipelines.db import open_engine
 
     engine = open_engine(f"sqlite:///{database}")

@@ -115,7 +115,7 @@ CRAWL = textwrap.dedent(
         "DEFAULT_REQUEST_HEADERS": {{"Accept-Encoding": "gzip, deflate"}},
     }}
     if {warc_dir!r}:
-        settings.update({{"EXTENSIONS": {{"crawler.warc_capture.WarcCapture": 0}},
+        settings.update({{"EXTENSIONS": {{"crawler.extensions.warc_capture.WarcCapture": 0}},
                           "WARC_DIR": {warc_dir!r}}})
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(Bench)

@@ -26,7 +26,7 @@ _LINE = re.compile(r":\d+\)$")
 # Where a sampled frame's file lives decides the area it is charged to, first match wins.
 AREAS = (
     ("crawler/parser/", "our parser"),
-    ("crawler/warc_capture", "WARC capture"),
+    ("crawler/extensions/warc_capture", "WARC capture"),
     ("archive/", "WARC writing (archive/)"),
     ("pipelines/", "store (pipelines/)"),
     ("crawler/", "crawler glue"),
@@ -52,7 +52,7 @@ AREAS = (
 IDLE_LEAVES = ("Condition.wait (", "Event.wait (", "Queue.get (", "Semaphore.acquire (")
 # Frames of our own code worth an inclusive figure (the CLI and runner wrap everything).
 OWN_CODE = ("(crawler/", "(archive/", "(pipelines/")
-WRAPPERS = ("crawler/cli/", "crawler/runner.py", "crawler/__main__.py")
+WRAPPERS = ("crawler/cli/", "crawler/jobs/runner.py", "crawler/__main__.py")
 
 
 def _own(frame: str) -> bool:

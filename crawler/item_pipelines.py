@@ -5,8 +5,8 @@ from __future__ import annotations
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from crawler.extensions.session import CrawlSession
 from crawler.items import ArticleItem
-from crawler.session import CrawlSession
 from pipelines.store import StoreItem
 
 

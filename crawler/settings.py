@@ -64,38 +64,43 @@ RETRY_TIMES = 2
 # A 429/503 with Retry-After is retried after that wait, never longer than this (seconds).
 RETRY_AFTER_MAX = 60
 REDIRECT_MAX_TIMES = 10
-# A cut-off body reaches crawler.incomplete, which archives it truncated and retries it.
+# A cut-off body reaches crawler.downloadermiddlewares.incomplete, which archives it truncated
+# and retries it.
 DOWNLOAD_FAIL_ON_DATALOSS = False
 
 # Off unless asked for: a remote-control HTTP server (Scrapy 2.19) and telnet.
 REMOTE_CONTROL_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
+# `scrapy crawl` and Scrapyd start without the chinareport commands, so the crawl session takes
+# the crawl lock and repairs a killed crawl itself, through this function of the jobs layer.
+CHINAREPORT_LOCK_AND_REPAIR = "crawler.jobs.resume.lock_and_repair"
+
 EXTENSIONS = {
-    "crawler.session.CrawlSession": 10,
-    "crawler.warc_capture.WarcCapture": 20,
+    "crawler.extensions.session.CrawlSession": 10,
+    "crawler.extensions.warc_capture.WarcCapture": 20,
 }
 DOWNLOADER_MIDDLEWARES = {
     # Closest to the downloader: sees every attempt, before decompression and retries.
-    "crawler.fetch_log.FetchLogMiddleware": 950,
+    "crawler.downloadermiddlewares.fetch_log.FetchLogMiddleware": 950,
     # Just after it: keeps the prefix of bodies over DOWNLOAD_MAXSIZE or cut by a reset.
-    "crawler.incomplete.IncompleteResponseMiddleware": 940,
+    "crawler.downloadermiddlewares.incomplete.IncompleteResponseMiddleware": 940,
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
-    "crawler.incomplete.BoundedDecompression": 590,
+    "crawler.downloadermiddlewares.incomplete.BoundedDecompression": 590,
     # Before decompression on the way back: no charset guess over compressed bytes.
-    "crawler.encoded_body.EncodedBodyMiddleware": 595,
+    "crawler.downloadermiddlewares.encoded_body.EncodedBodyMiddleware": 595,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "crawler.retry_after.RetryAfterMiddleware": 550,
+    "crawler.downloadermiddlewares.retry_after.RetryAfterMiddleware": 550,
     # Before anything is sent: a redirect to a stored, unchanged article is not fetched again.
-    "crawler.redirect_policy.RedirectPolicyMiddleware": 560,
+    "crawler.downloadermiddlewares.redirect_policy.RedirectPolicyMiddleware": 560,
 }
 ITEM_PIPELINES = {
     "crawler.item_pipelines.StorePipeline": 300,
 }
 
-# The spider filters its links through an on-disk seen set (crawler.frontier); Scrapy's own
+# The spider filters its links through an on-disk seen set (crawler.frontier.seen); Scrapy's own
 # duplicate filter keeps its fingerprints on disk too, so memory stays flat on long crawls.
-DUPEFILTER_CLASS = "crawler.frontier.DiskDupeFilter"
+DUPEFILTER_CLASS = "crawler.frontier.seen.DiskDupeFilter"
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from archive.reader import read_record
-from crawler.incremental import listing_dates, pagination
+from crawler.frontier.incremental import listing_dates, pagination
 from crawler.sample_site import build_site, serve
 
 QUIET = ["-s", "AUTOTHROTTLE_ENABLED=False", "--log-level", "WARNING"]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.lock import CrawlLock, LockBusy, lock_identity
+from crawler.jobs.lock import CrawlLock, LockBusy, lock_identity
 
 
 def _holder_process(db_url: str, data_dir: Path, shared: bool = False) -> subprocess.Popen[str]:
@@ -20,7 +20,7 @@ def _holder_process(db_url: str, data_dir: Path, shared: bool = False) -> subpro
     code = textwrap.dedent(f"""
         import sys, time
         from pathlib import Path
-        from crawler.lock import CrawlLock
+        from crawler.jobs.lock import CrawlLock
         lock = CrawlLock({db_url!r}, Path({str(data_dir)!r}), shared={shared}).acquire()
         print("locked", flush=True)
         time.sleep(600)

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import create_engine, text
 
-from crawler.redis_scheduler import redis_keys
+from crawler.frontier.redis_scheduler import redis_keys
 from crawler.sample_site import build_site
 
 ARTICLES = 500

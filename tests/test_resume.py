@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from archive.reader import iter_records
-from crawler.jobdir import MARKER, close_job_dir, open_job_dir
+from crawler.frontier.jobdir import MARKER, close_job_dir, open_job_dir
 from crawler.sample_site import build_site
 
 ARTICLES = 1000

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from crawler.lock import CrawlLock
+from crawler.jobs.lock import CrawlLock
+from crawler.jobs.schedule import Schedule, ScheduleError, parse_every
 from crawler.sample_site import build_site, serve
-from crawler.schedule import Schedule, ScheduleError, parse_every
 
 QUIET = ["-s", "AUTOTHROTTLE_ENABLED=False", "--log-level", "WARNING"]
 

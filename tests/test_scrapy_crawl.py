@@ -41,7 +41,7 @@ def test_scrapy_crawl_from_the_repository_root_stores_and_archives(tmp_path):
 
 
 def test_scrapy_crawl_takes_the_crawl_lock(tmp_path):
-    from crawler.lock import CrawlLock
+    from crawler.jobs.lock import CrawlLock
 
     site = build_site()
     data = tmp_path / "data"

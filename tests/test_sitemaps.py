@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crawler.sitemaps import is_sitemap, sitemap_locs
+from crawler.frontier.sitemaps import is_sitemap, sitemap_locs
 
 URLSET = """<?xml version="1.0" encoding="UTF-8"?>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">

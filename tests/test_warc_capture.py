@@ -108,7 +108,7 @@ CRAWL = textwrap.dedent(
                 yield scrapy.Request(response.url, self.parse, dont_filter=True, meta={{"again": 1}})
 
     process = CrawlerProcess({{
-        "EXTENSIONS": {{"crawler.warc_capture.WarcCapture": 0}},
+        "EXTENSIONS": {{"crawler.extensions.warc_capture.WarcCapture": 0}},
         "WARC_DIR": {warc_dir!r},
         "WARC_MAX_SIZE": {max_size},
         "ROBOTSTXT_OBEY": False,

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import importlib
-import logging
 
 import click
 
 from crawler import __version__
+from crawler.jobs.console_log import install_console_log
 
 # Subcommands live in their own modules: (module, attribute holding a command or a list).
 _COMMANDS = (
@@ -23,18 +23,11 @@ _COMMANDS = (
 )
 
 
-CLI_LOG_HANDLER = "chinareport-cli"
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="chinareport")
 def main() -> None:
     """Crawl chinareport-style Chinese news sites into SQL and WARC archives."""
-    handler = logging.StreamHandler()
-    handler.setLevel(logging.WARNING)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    handler.set_name(CLI_LOG_HANDLER)
-    logging.getLogger().addHandler(handler)
+    install_console_log()
 
 
 def _register() -> None:

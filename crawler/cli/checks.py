@@ -7,7 +7,8 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from crawler.cli.common import Paths, fail
+from crawler.cli.common import fail
+from crawler.jobs.paths import Paths
 
 
 def writable_data_dir(paths: Paths) -> None:

@@ -6,37 +6,17 @@ import csv
 import functools
 import io
 import json
-import os
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from crawler.jobs.paths import resolve_paths
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 OUTPUT_FORMATS = ("table", "json", "jsonl", "csv")
-
-
-@dataclass(frozen=True)
-class Paths:
-    """Where one invocation keeps its data."""
-
-    data_dir: Path
-    db_url: str
-
-    @property
-    def warc_dir(self) -> Path:
-        return self.data_dir / "warc"
-
-
-def resolve_paths(data_dir: str | None, db: str | None) -> Paths:
-    """Apply the defaults of DESIGN.md: ./data, sqlite:///DATA_DIR/articles.db."""
-    base = Path(data_dir or os.environ.get("CHINAREPORT_DATA_DIR") or "data")
-    url = db or os.environ.get("CHINAREPORT_DB") or f"sqlite:///{base / 'articles.db'}"
-    return Paths(data_dir=base, db_url=url)
 
 
 def storage_options(func: F) -> F:

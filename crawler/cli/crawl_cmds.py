@@ -8,7 +8,8 @@ from typing import Any
 import click
 
 from crawler.cli import checks
-from crawler.cli.common import Paths, fail, storage_options
+from crawler.cli.common import fail, storage_options
+from crawler.jobs.paths import Paths
 
 
 def parse_setting_overrides(pairs: tuple[str, ...]) -> dict[str, Any]:
@@ -23,7 +24,7 @@ def parse_setting_overrides(pairs: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _finish(summary: Any, paths: Paths) -> None:
-    from crawler.runner import format_summary
+    from crawler.jobs.runner import format_summary
 
     click.echo(format_summary(summary, paths))
     if summary.failure:
@@ -74,19 +75,19 @@ def crawl_command(start_urls: tuple[str, ...], paths: Paths, max_pages: int | No
     if warc_max_size:
         overrides["WARC_MAX_SIZE"] = warc_max_size
     if redis_url:
-        from crawler.redis_scheduler import redis_settings
+        from crawler.frontier.redis_scheduler import redis_settings
 
         overrides.update(redis_settings(redis_url, redis_prefix, idle_timeout))
     checks.writable_data_dir(paths)
     checks.reachable_database(paths)
     lock = take_lock(paths, shared=bool(redis_url), command="crawl")
     if job_dir and not redis_url:
-        from crawler.jobdir import open_job_dir
+        from crawler.frontier.jobdir import open_job_dir
 
         open_job_dir(Path(job_dir))
         overrides["JOBDIR"] = job_dir
     repair(paths, exclusive=not redis_url)
-    from crawler.runner import run_crawl
+    from crawler.jobs.runner import run_crawl
 
     arguments = {"command": "crawl", "since": since, "refresh": refresh, "job_dir": job_dir,
                  "redis": bool(redis_url), "max_pages": max_pages}
@@ -100,7 +101,7 @@ def crawl_command(start_urls: tuple[str, ...], paths: Paths, max_pages: int | No
 
 def take_lock(paths: Paths, *, shared: bool, command: str) -> Any:
     """The crawl lock of the database, or a one-line error naming the crawl that holds it."""
-    from crawler.lock import CrawlLock, LockBusy
+    from crawler.jobs.lock import CrawlLock, LockBusy
 
     try:
         return CrawlLock(paths.db_url, paths.data_dir, shared=shared, command=command).acquire()
@@ -113,7 +114,7 @@ def take_lock(paths: Paths, *, shared: bool, command: str) -> Any:
 
 def repair(paths: Paths, *, exclusive: bool) -> None:
     """Close what a killed crawl left: open WARCs, its missing rows, its run (interrupted)."""
-    from crawler.resume import prepare_crawl
+    from crawler.jobs.resume import prepare_crawl
     from pipelines.db import open_engine
     from pipelines.errors import StoreError
 
@@ -151,7 +152,7 @@ def demo_command(paths: Paths, articles: int, port: int, log_level: str) -> None
     checks.reachable_database(paths)
     lock = take_lock(paths, shared=False, command="demo")
     repair(paths, exclusive=True)
-    from crawler.runner import run_crawl
+    from crawler.jobs.runner import run_crawl
     from crawler.sample_site import build_site, serve
 
     site = build_site(articles)

@@ -9,7 +9,8 @@ from typing import Any, TypeVar
 
 import click
 
-from crawler.cli.common import Paths, emit_records, fail, output_option, storage_options
+from crawler.cli.common import emit_records, fail, output_option, storage_options
+from crawler.jobs.paths import Paths
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -8,7 +8,8 @@ from typing import Any
 
 import click
 
-from crawler.cli.common import Paths, fail, storage_options
+from crawler.cli.common import fail, storage_options
+from crawler.jobs.paths import Paths
 from crawler.parser.evaluate import FIELDS, Report, evaluate_dir
 
 

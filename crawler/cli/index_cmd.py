@@ -9,7 +9,8 @@ import click
 
 from archive.errors import ArchiveError
 from archive.index import write_cdxj
-from crawler.cli.common import Paths, fail, storage_options
+from crawler.cli.common import fail, storage_options
+from crawler.jobs.paths import Paths
 
 
 @click.command("index")

@@ -8,7 +8,8 @@ import time
 import click
 
 from crawler.cli import checks
-from crawler.cli.common import Paths, fail, storage_options
+from crawler.cli.common import fail, storage_options
+from crawler.jobs.paths import Paths
 
 
 @click.command("reparse")
@@ -21,7 +22,7 @@ def command(warcs: tuple[str, ...], paths: Paths, workers: int | None, dry_run: 
     """Re-parse WARC files (default: every WARC in the data dir) with the current parser."""
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from crawler.reparse import reparse, warc_files
+    from crawler.jobs.reparse import reparse, warc_files
     from pipelines.db import open_engine
     from pipelines.errors import StoreError
 

@@ -6,7 +6,8 @@ import logging
 
 import click
 
-from crawler.cli.common import Paths, fail, storage_options
+from crawler.cli.common import fail, storage_options
+from crawler.jobs.paths import Paths
 
 
 @click.command(
@@ -29,7 +30,7 @@ def command(every: str | None, cron: str | None, max_runs: int | None, paths: Pa
     """Run `chinareport crawl` on a schedule; never two runs at once."""
     from crawler.cli import checks
     from crawler.cli.crawl_cmds import crawl_command, take_lock
-    from crawler.schedule import (
+    from crawler.jobs.schedule import (
         Schedule,
         ScheduleError,
         ScheduleLoop,
@@ -52,7 +53,7 @@ def command(every: str | None, cron: str | None, max_runs: int | None, paths: Pa
     checks.reachable_database(paths)
     shared = any(a == "--redis-url" or a.startswith("--redis-url=") for a in crawl_args)
     lock = take_lock(paths, shared=shared, command="schedule")
-    logging.getLogger("crawler.schedule").setLevel(logging.INFO)
+    logging.getLogger("crawler.jobs.schedule").setLevel(logging.INFO)
     loop = ScheduleLoop(crawl_argv(args), schedule, max_runs=max_runs,
                         env=child_env(lock.identity))
     try:

@@ -7,7 +7,8 @@ import sys
 
 import click
 
-from crawler.cli.common import Paths, emit_records, fail, storage_options
+from crawler.cli.common import emit_records, fail, storage_options
+from crawler.jobs.paths import Paths
 
 
 @click.command("show")

@@ -1,8 +1,8 @@
 """The chinareport spider: follow a site's listing and article pages, parse articles.
 
-A thin adapter: link choice lives in ``crawler.links``, the seen-URL set in
-``crawler.frontier``, what an incremental crawl fetches again in ``crawler.incremental``,
-parsing in ``crawler.parser``, storing in the pipelines.
+A thin adapter: link choice lives in ``crawler.frontier.links``, the seen-URL set in
+``crawler.frontier.seen``, what an incremental crawl fetches again in
+``crawler.frontier.incremental``, parsing in ``crawler.parser``, storing in the pipelines.
 """
 
 from __future__ import annotations
@@ -21,14 +21,14 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from archive.reader import warc_datetime
-from crawler.frontier import SeenSet, open_seen_set
-from crawler.incremental import IncrementalPolicy
+from crawler.extensions.session import utcnow
+from crawler.frontier.incremental import IncrementalPolicy
+from crawler.frontier.links import in_site, is_asset, is_continuation_page, registered_domain
+from crawler.frontier.seen import SeenSet, open_seen_set
 from crawler.items import ArticleItem
-from crawler.links import in_site, is_asset, is_continuation_page, registered_domain
-from crawler.page_analysis import PageAnalyser, PageAnalysis
 from crawler.parser import merge_pages
 from crawler.parser.record import STATUS_NOT_ARTICLE, Article
-from crawler.session import utcnow
+from crawler.workers.page_analysis import PageAnalyser, PageAnalysis
 
 
 def capture_time(response: Response) -> datetime:
@@ -83,7 +83,7 @@ class ChinareportSpider(Spider):
     def policy(self) -> IncrementalPolicy:
         """What to fetch again: built on first use, once the store is open."""
         if self._policy is None:
-            from crawler.session import CrawlSession
+            from crawler.extensions.session import CrawlSession
 
             session = self.crawler.get_extension(CrawlSession)
             store = session.store if session is not None else None
@@ -99,7 +99,7 @@ class ChinareportSpider(Spider):
         return self._policy
 
     async def start(self) -> AsyncIterator[Request]:
-        from crawler.session import CrawlSession
+        from crawler.extensions.session import CrawlSession
 
         session = self.crawler.get_extension(CrawlSession)
         if session is not None and session.failed:

@@ -15,9 +15,10 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.misc import load_object
 from sqlalchemy.exc import SQLAlchemyError
 
-from crawler.store_writer import FetchRow, StoreWriter
+from crawler.workers.store_writer import FetchRow, StoreWriter
 from pipelines.db import open_engine
 from pipelines.errors import StoreError
 from pipelines.store import ArticleStore, StoreItem
@@ -61,25 +62,17 @@ class CrawlSession:
         return session
 
     def take_lock(self, settings: Any) -> None:
-        """Take the database's crawl lock and repair what a killed crawl left, as the CLI does."""
-        from crawler.lock import CrawlLock, LockBusy
-        from crawler.resume import prepare_crawl
+        """Take the database's crawl lock and repair what a killed crawl left, as the CLI does.
 
+        Both are the jobs layer's: CHINAREPORT_LOCK_AND_REPAIR names the function, so that this
+        extension does not import the layer that runs crawls.
+        """
+        lock_and_repair = load_object(settings.get("CHINAREPORT_LOCK_AND_REPAIR"))
         data_dir = Path(settings.get("CHINAREPORT_DATA_DIR") or "data")
-        shared = bool(settings.get("CHINAREPORT_REDIS_PREFIX"))
-        try:
-            self.lock = CrawlLock(self.db_url, data_dir, shared=shared,
-                                  command="scrapy crawl").acquire()
-            engine = open_engine(self.db_url)
-            try:
-                prepare_crawl(engine, Path(settings.get("WARC_DIR") or data_dir / "warc"),
-                              exclusive=not shared)
-            finally:
-                engine.dispose()
-        except LockBusy as exc:
-            self.failed = str(exc)
-        except Exception as exc:  # noqa: BLE001 - e.g. the database is unreachable: one line
-            self.failed = f"cannot take the crawl lock: {exc}"
+        self.lock, self.failed = lock_and_repair(
+            self.db_url, data_dir, Path(settings.get("WARC_DIR") or data_dir / "warc"),
+            shared=bool(settings.get("CHINAREPORT_REDIS_PREFIX")), command="scrapy crawl",
+        )
         if self.failed:
             logger.error("%s; not crawling", self.failed)
             self.crawler.stats.set_value("chinareport/store_error", self.failed)
@@ -101,7 +94,7 @@ class CrawlSession:
     def _link_revisits(self, store: ArticleStore) -> None:
         # Revisit records across runs: ask the database for the last capture of a URL
         # when this process has not archived it yet.
-        from crawler.warc_capture import WarcCapture
+        from crawler.extensions.warc_capture import WarcCapture
 
         capture = self.crawler.get_extension(WarcCapture)
         if capture is None or not _has_captures(store):
@@ -160,7 +153,7 @@ class CrawlSession:
             stats.set_value("chinareport/fetches_stored", counts.fetches)
         job_dir = self.crawler.settings.get("JOBDIR")
         if job_dir:
-            from crawler.jobdir import close_job_dir
+            from crawler.frontier.jobdir import close_job_dir
 
             close_job_dir(Path(job_dir), finished=reason == "finished")
         if self.store is not None and self.run_id is not None and self.failed is None:

@@ -15,9 +15,9 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 
-from crawler.incomplete import TRUNCATED_LENGTH, size_limit, truncation
-from crawler.session import CrawlSession, utcnow
-from crawler.store_writer import FetchRow
+from crawler.downloadermiddlewares.incomplete import TRUNCATED_LENGTH, size_limit, truncation
+from crawler.extensions.session import CrawlSession, utcnow
+from crawler.workers.store_writer import FetchRow
 
 logger = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ Scrapy writes its queue's index (``requests.queue/active.json``) only when the c
 closes, so after a kill -9 the queue and the seen set cannot be trusted. A marker file
 says whether the last crawl closed the job dir; if it did not, both are discarded and the
 crawl rebuilds its frontier from the listing pages, while the database (completed from
-the killed run's WARC records, see ``crawler.resume``) keeps it from fetching an article
+the killed run's WARC records, see ``crawler.jobs.resume``) keeps it from fetching an article
 twice.
 """
 
@@ -17,7 +17,7 @@ import shutil
 import socket
 from pathlib import Path
 
-from crawler.frontier import DUPES_FILE, SEEN_FILE
+from crawler.frontier.seen import DUPES_FILE, SEEN_FILE
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from crawler.children import die_with_parent
+from crawler.workers.children import die_with_parent
 from pipelines.db import open_engine
 from pipelines.errors import StoreError
 from pipelines.normalise import normalise_record

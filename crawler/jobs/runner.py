@@ -13,8 +13,8 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from crawler.cli import CLI_LOG_HANDLER
-from crawler.cli.common import Paths
+from crawler.jobs.console_log import remove_console_log
+from crawler.jobs.paths import Paths
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ def run_crawl(start_urls: list[str], paths: Paths, *, overrides: dict[str, Any] 
     job dir removed afterwards, so memory does not grow with the crawl. Call it holding the
     crawl lock, with crashed runs repaired (``take_lock``, ``repair``), as the commands do.
     """
-    from crawler.runs import run_identity
+    from crawler.jobs.runs import run_identity
 
     settings = crawl_settings(paths, overrides)
     settings.set("LOG_LEVEL", log_level, priority="cmdline")
@@ -117,10 +117,7 @@ def run_crawl(start_urls: list[str], paths: Paths, *, overrides: dict[str, Any] 
 def _run(settings: Settings, start_urls: list[str], paths: Paths) -> CrawlSummary:
     paths.warc_dir.mkdir(parents=True, exist_ok=True)
     before = {p.name for p in paths.warc_dir.glob("*.warc.gz")}
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        if handler.get_name() == CLI_LOG_HANDLER:
-            root.removeHandler(handler)  # Scrapy installs its own, at LOG_LEVEL
+    remove_console_log()
     process = CrawlerProcess(settings)
     crawler = process.create_crawler("chinareport")
     started = time.monotonic()

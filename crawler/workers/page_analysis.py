@@ -23,11 +23,11 @@ from datetime import date
 from multiprocessing.connection import Connection
 from typing import Any
 
-from crawler.links import page_links
-from crawler.listings import Pagination, listing_dates, pagination
+from crawler.frontier.links import page_links
+from crawler.frontier.listings import Pagination, listing_dates, pagination
+from crawler.frontier.sitemaps import is_sitemap, sitemap_locs
 from crawler.parser import PARSER_VERSION, decode_html, parse_text
 from crawler.parser.record import STATUS_NOT_ARTICLE, Article
-from crawler.sitemaps import is_sitemap, sitemap_locs
 
 logger = logging.getLogger(__name__)
 

@@ -151,7 +151,7 @@ def open_seen_set(settings: Any) -> tuple[SeenSet, Path | None]:
     if prefix:
         from scrapy_redis.connection import get_redis_from_settings
 
-        from crawler.redis_scheduler import redis_keys
+        from crawler.frontier.redis_scheduler import redis_keys
 
         server = get_redis_from_settings(settings)
         return KnownFirstSeenSet(RedisSeenSet(server, redis_keys(prefix)["seen"])), None

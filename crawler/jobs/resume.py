@@ -26,10 +26,12 @@ from archive.errors import ArchiveError
 from archive.reader import ArchivedResponse, iter_records, warc_datetime
 from archive.recovery import recover_directory
 from archive.writer import WARC_SUFFIX, safe_host_name
+from crawler.jobs.lock import CrawlLock, LockBusy
+from crawler.jobs.reparse import PageJoiner
+from crawler.jobs.runs import DeadRun, dead_runs, mark_interrupted
 from crawler.parser import parse_page
 from crawler.parser.record import STATUS_NOT_ARTICLE, Article
-from crawler.reparse import PageJoiner
-from crawler.runs import DeadRun, dead_runs, mark_interrupted
+from pipelines.db import open_engine
 from pipelines.models import Fetch
 from pipelines.normalise import normalise_record
 from pipelines.store import ArticleStore, StoreItem
@@ -141,3 +143,26 @@ def prepare_crawl(engine: Engine, warc_dir: Path, *, exclusive: bool) -> ResumeR
     mark_interrupted(engine, runs)
     report.interrupted_runs = [run.id for run in runs]
     return report
+
+
+def lock_and_repair(db_url: str, data_dir: Path, warc_dir: Path, *, shared: bool,
+                    command: str) -> tuple[CrawlLock | None, str | None]:
+    """The crawl lock, taken and with crashed runs repaired, for a crawl no command started.
+
+    `scrapy crawl` and Scrapyd start a crawl without `chinareport crawl` around it: its crawl
+    session calls this (setting CHINAREPORT_LOCK_AND_REPAIR). Returns the lock (None when not
+    taken) and, when the crawl must not run, one line saying why.
+    """
+    lock: CrawlLock | None = None
+    try:
+        lock = CrawlLock(db_url, data_dir, shared=shared, command=command).acquire()
+        engine = open_engine(db_url)
+        try:
+            prepare_crawl(engine, warc_dir, exclusive=not shared)
+        finally:
+            engine.dispose()
+    except LockBusy as exc:
+        return lock, str(exc)
+    except Exception as exc:  # noqa: BLE001 - e.g. the database is unreachable: one line
+        return lock, f"cannot take the crawl lock: {exc}"
+    return lock, None

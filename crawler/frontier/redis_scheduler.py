@@ -43,7 +43,7 @@ def redis_settings(redis_url: str, prefix: str, idle_timeout: float) -> dict[str
     """The Scrapy settings that switch a crawl to the shared Redis frontier."""
     keys = redis_keys(prefix)
     return {
-        "SCHEDULER": "crawler.redis_scheduler.RedisScheduler",
+        "SCHEDULER": "crawler.frontier.redis_scheduler.RedisScheduler",
         "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
         "SCHEDULER_PERSIST": True,
         "SCHEDULER_QUEUE_KEY": keys["queue"],

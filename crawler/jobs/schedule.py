@@ -151,6 +151,6 @@ def crawl_argv(crawl_args: Sequence[str]) -> list[str]:
 
 def child_env(lock_identity: str) -> dict[str, str]:
     """The environment of a child run: ours, plus "your parent holds the crawl lock"."""
-    from crawler.lock import HELD_ENV
+    from crawler.jobs.lock import HELD_ENV
 
     return {**os.environ, HELD_ENV: lock_identity}

@@ -18,7 +18,7 @@ from typing import Any
 
 from archive.errors import ArchiveError
 from archive.reader import ArchivedResponse, iter_records, warc_datetime
-from crawler.links import is_continuation_page
+from crawler.frontier.links import is_continuation_page
 from crawler.parser import merge_pages, parse_page
 from crawler.parser.record import STATUS_NOT_ARTICLE, Article
 

@@ -19,12 +19,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from crawler.listings import Pagination, listing_dates, pagination
+from crawler.frontier.listings import Pagination, listing_dates, pagination
 from pipelines.canonical import canonical_url
 from pipelines.errors import StoreError
 from pipelines.models import Article, Fetch
 
-# Listing dates and pagination moved to crawler.listings (no database, for the parse worker).
+# Listing dates and pagination live in crawler.frontier.listings (no database, for the parse
+# worker).
 __all__ = ["IncrementalPolicy", "Pagination", "Planned", "listing_dates", "pagination"]
 
 logger = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """What a listing page shows: the date beside each link, and its page navigation.
 
 Plain regular expressions over the page's text, no database: the parse worker reads
-these and the incremental policy (``crawler.incremental``) decides with them.
+these and the incremental policy (``crawler.frontier.incremental``) decides with them.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from scrapy.utils.defer import deferred_from_coro
 from archive.errors import ArchiveError
 from archive.recovery import recover_directory
 from archive.writer import WarcLocator, WarcWriter, reason_phrase
-from crawler.incomplete import TRUNCATED_LENGTH, size_limit, truncation
+from crawler.downloadermiddlewares.incomplete import TRUNCATED_LENGTH, size_limit, truncation
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

@@ -1,0 +1,1 @@
+"""Downloader middlewares: each request and response between the engine and the network."""

@@ -1,0 +1,1 @@
+"""Scrapy extensions: WARC capture and the crawl session (the crawl's link to the database)."""

@@ -1,0 +1,1 @@
+"""Running crawls: runner, crawl lock, crash repair, run bookkeeping, schedule loop, re-parse."""
