@@ -93,6 +93,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.downloadermiddlewares.retry_after.RetryAfterMiddleware": 550,
     # Before anything is sent: a redirect to a stored, unchanged article is not fetched again.
     "crawler.downloadermiddlewares.redirect_policy.RedirectPolicyMiddleware": 560,
+    # Closest to the engine: sees each start page's outcome after retries, redirects, robots.txt.
+    "crawler.downloadermiddlewares.start_pages.StartPagesMiddleware": 40,
 }
 ITEM_PIPELINES = {
     "crawler.item_pipelines.StorePipeline": 300,

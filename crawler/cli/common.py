@@ -19,6 +19,25 @@ F = TypeVar("F", bound=Callable[..., Any])
 OUTPUT_FORMATS = ("table", "json", "jsonl", "csv")
 
 
+def exit_status_epilog(nothing: str, *, locked: bool = True) -> str:
+    """The exit statuses of a command (``crawler.jobs.exit_status``), for its --help."""
+    lines = [
+        "\b",
+        "Exit status:",
+        "  0   finished (ordinary errors such as some 404s are in the summary)",
+        "  1   could not start or stopped early (bad input, database unreachable,",
+        "      WARC write failure)",
+        "  2   usage error",
+        f"  3   finished, but {nothing}",
+    ]
+    if locked:
+        lines.append("  75  another crawl holds the lock (EX_TEMPFAIL: skip, not fail)")
+    return "\n".join(lines)
+
+
+CRAWL_EPILOG = exit_status_epilog("no start page could be fetched, or nothing at all")
+
+
 def storage_options(func: F) -> F:
     """Add ``--data-dir`` and ``--db``; the command receives ``paths: Paths``."""
 

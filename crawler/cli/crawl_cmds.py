@@ -8,7 +8,8 @@ from typing import Any
 import click
 
 from crawler.cli import checks
-from crawler.cli.common import fail, storage_options
+from crawler.cli.common import CRAWL_EPILOG, fail, storage_options
+from crawler.jobs import exit_status
 from crawler.jobs.paths import Paths
 
 
@@ -28,10 +29,12 @@ def _finish(summary: Any, paths: Paths) -> None:
 
     click.echo(format_summary(summary, paths))
     if summary.failure:
-        fail(f"the crawl stopped early: {summary.failure}")
+        fail(f"the crawl stopped early: {summary.failure}", exit_status.FAILED)
+    if summary.nothing_fetched:
+        fail(summary.nothing_fetched, exit_status.NOTHING_FETCHED)
 
 
-@click.command("crawl")
+@click.command("crawl", epilog=CRAWL_EPILOG)
 @click.argument("start_urls", nargs=-1)
 @storage_options
 @click.option("--max-pages", type=click.IntRange(min=1), default=None,
@@ -106,7 +109,7 @@ def take_lock(paths: Paths, *, shared: bool, command: str) -> Any:
     try:
         return CrawlLock(paths.db_url, paths.data_dir, shared=shared, command=command).acquire()
     except LockBusy as exc:
-        fail(str(exc))
+        fail(str(exc), exit_status.LOCKED)  # cron and systemd may treat it as "skipped"
     except Exception as exc:  # noqa: BLE001 - e.g. PostgreSQL unreachable: one line, not a traceback
         fail(f"cannot take the crawl lock: {exc}")
     raise AssertionError("unreachable")
@@ -137,7 +140,7 @@ def repair(paths: Paths, *, exclusive: bool) -> None:
 DEMO_PORT = 8637
 
 
-@click.command("demo")
+@click.command("demo", epilog=CRAWL_EPILOG)
 @storage_options
 @click.option("--articles", type=click.IntRange(min=60), default=64, show_default=True,
               help="How many articles the sample site has.")

@@ -8,11 +8,13 @@ import time
 import click
 
 from crawler.cli import checks
-from crawler.cli.common import fail, storage_options
+from crawler.cli.common import exit_status_epilog, fail, storage_options
+from crawler.jobs import exit_status
 from crawler.jobs.paths import Paths
 
 
-@click.command("reparse")
+@click.command("reparse", epilog=exit_status_epilog("the WARC files held no record to parse",
+                                                   locked=False))
 @click.argument("warcs", nargs=-1)
 @storage_options
 @click.option("--workers", type=click.IntRange(min=1), default=None,
@@ -63,6 +65,9 @@ def command(warcs: tuple[str, ...], paths: Paths, workers: int | None, dry_run: 
     for error in report.errors:
         click.echo(f"chinareport: error: {error}", err=True)
     if report.errors:
-        raise SystemExit(1)
+        raise SystemExit(exit_status.FAILED)
+    if not report.records:
+        fail(f"no response record to re-parse in {len(files)} WARC file(s)",
+             exit_status.NOTHING_FETCHED)
 
 

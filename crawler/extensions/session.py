@@ -157,7 +157,7 @@ class CrawlSession:
 
             close_job_dir(Path(job_dir), finished=reason == "finished")
         if self.store is not None and self.run_id is not None and self.failed is None:
-            outcome = run_outcome(reason)
+            outcome = run_outcome(reason, stats.get_stats())
             try:
                 self.store.finish_run(self.run_id, _run_counts(stats.get_stats()), outcome)
             except StoreError as exc:
@@ -166,8 +166,20 @@ class CrawlSession:
             self.lock.release()
 
 
-def run_outcome(reason: str) -> str:
-    """The crawl_runs outcome of a Scrapy finish reason (a signal's "shutdown" is interrupted)."""
+UNREACHABLE = "unreachable"
+
+
+def run_outcome(reason: str, stats: dict[str, Any] | None = None) -> str:
+    """The crawl_runs outcome of a Scrapy finish reason (a signal's "shutdown" is interrupted).
+
+    A crawl that finished without fetching any start page (or anything at all) is
+    ``unreachable``: what `chinareport crawl` reports with exit status 3.
+    """
+    if stats is not None:
+        from crawler.downloadermiddlewares.start_pages import nothing_fetched
+
+        if nothing_fetched(stats, reason):
+            return UNREACHABLE
     return {"finished": "finished", "shutdown": "interrupted"}.get(reason, reason)
 
 
@@ -185,6 +197,8 @@ def _run_counts(stats: dict[str, Any]) -> dict[str, Any]:
         elif key.startswith("downloader/response_status_count/") and key[-3:-2] in "45":
             errors[f"http_{key[-3:]}"] = int(value)
     counts["errors"] = errors
+    counts["warc_files"] = int(stats.get("warc/files", 0))
+    counts["warc_bytes"] = int(stats.get("warc/bytes_written", 0))
     for key, value in stats.items():
         if key.startswith(("chinareport/", "downloader/response_status_count/",
                            "downloader/exception_type_count/")):

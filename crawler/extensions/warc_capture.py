@@ -44,6 +44,7 @@ class WarcCapture:
         self._written: dict[str, tuple[str, str, str]] = {}
         self.previous_capture: PreviousCapture = self._written.get
         self.failed = False
+        self._files: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCapture:
@@ -109,6 +110,10 @@ class WarcCapture:
             return
         stats = self.crawler.stats
         stats.inc_value(f"warc/records/{locator.record_type}")
+        # Kept current, not only at the close: the crawl session records the run's counts first.
+        self._files.add(locator.filename)
+        stats.set_value("warc/files", len(self._files))
+        stats.set_value("warc/bytes_written", self.writer.bytes_written)
         if locator.record_type == "response":
             self._written[url] = (locator.payload_digest, url, locator.warc_date)
         request.meta["warc"] = locator.as_dict()

@@ -13,6 +13,8 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from crawler.downloadermiddlewares.start_pages import nothing_fetched
+from crawler.jobs import exit_status
 from crawler.jobs.console_log import remove_console_log
 from crawler.jobs.paths import Paths
 
@@ -82,6 +84,20 @@ class CrawlSummary:
         if self.finish_reason in {"store_error", "warc_write_error"}:
             return self.finish_reason.replace("_", " ")
         return None
+
+    @property
+    def nothing_fetched(self) -> str | None:
+        """Why the crawl fetched nothing (no start page, or no page at all), if it did not."""
+        return nothing_fetched(self.stats, self.finish_reason)
+
+    @property
+    def exit_status(self) -> int:
+        """1 if it failed, 3 if it fetched nothing, else 0 (see ``crawler.jobs.exit_status``)."""
+        if self.failure:
+            return exit_status.FAILED
+        if self.nothing_fetched:
+            return exit_status.NOTHING_FETCHED
+        return exit_status.OK
 
 
 def run_crawl(start_urls: list[str], paths: Paths, *, overrides: dict[str, Any] | None = None,
