@@ -292,7 +292,7 @@ def article_versions(engine: Engine, article_id: int) -> list[dict[str, Any]]:
 
 
 def stats(engine: Engine, *, runs: int = 10) -> dict[str, Any]:
-    """Counts for ``chinareport stats``: articles by status, channel and source; runs; fetch errors."""
+    """Counts for ``chinareport stats``: articles, crawl runs (latest, last finished, by outcome)."""
     with read_transaction(engine) as conn:
         by_status = dict(
             conn.execute(select(Article.status, func.count()).group_by(Article.status)).all()
@@ -318,21 +318,23 @@ def stats(engine: Engine, *, runs: int = 10) -> dict[str, Any]:
                 .order_by(func.count(Article.id).desc())
             )
         ]
+        latest_first = (CrawlRun.started.desc(), CrawlRun.id.desc())
         recent = [
-            {
-                "id": run.id,
-                "started": run.started.isoformat(),
-                "finished": run.finished.isoformat() if run.finished else None,
-                "outcome": run.outcome,
-                "arguments": run.arguments,
-                "counts": run.counts,
-            }
-            for run in conn.execute(
-                select(CrawlRun.__table__)
-                .order_by(CrawlRun.started.desc(), CrawlRun.id.desc())
-                .limit(runs)
-            )
+            _run_record(run)
+            for run in conn.execute(select(CrawlRun.__table__).order_by(*latest_first).limit(runs))
         ]
+        last = conn.execute(
+            select(CrawlRun.__table__)
+            .where(CrawlRun.finished.is_not(None))
+            .order_by(*latest_first)
+            .limit(1)
+        ).first()
+        runs_by_outcome = {
+            outcome or RUNNING: count
+            for outcome, count in conn.execute(
+                select(CrawlRun.outcome, func.count()).group_by(CrawlRun.outcome)
+            )
+        }
         errors = dict(
             conn.execute(
                 select(Fetch.error_kind, func.count())
@@ -355,4 +357,22 @@ def stats(engine: Engine, *, runs: int = 10) -> dict[str, Any]:
         "fetch_errors": errors,
         "http_errors": {str(k): v for k, v in http_errors.items()},
         "runs": recent,
+        "last_run": _run_record(last) if last is not None else None,
+        "runs_by_outcome": runs_by_outcome,
+    }
+
+
+RUNNING = "running"  # a run with no outcome yet: in flight, or dead and not yet closed
+
+
+def _run_record(run: Any) -> dict[str, Any]:
+    """A crawl_runs row as JSON-ready data (``duration`` in seconds once it has finished)."""
+    return {
+        "id": run.id,
+        "started": run.started.isoformat(),
+        "finished": run.finished.isoformat() if run.finished else None,
+        "duration": (run.finished - run.started).total_seconds() if run.finished else None,
+        "outcome": run.outcome,
+        "arguments": run.arguments,
+        "counts": run.counts,
     }

@@ -110,16 +110,34 @@ def export_command(
 
 @click.command("stats")
 @click.option(
-    "--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(("text", "json", "prometheus")),
+    default="text",
+    show_default=True,
+    help="prometheus: the text exposition format, for node_exporter's textfile collector.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="With --format prometheus: replace this file atomically (e.g. "
+    "/var/lib/node_exporter/textfile/chinareport.prom) instead of printing.",
 )
 @storage_options
-def stats_command(fmt: str, paths: Paths) -> None:
+def stats_command(fmt: str, output: str | None, paths: Paths) -> None:
     """Counts: articles by channel and source, crawl runs, fetch errors."""
     from pipelines.errors import StoreError
     from pipelines.query import stats
 
+    if output and fmt != "prometheus":
+        raise click.UsageError("--output goes with --format prometheus")
     try:
         result = stats(_open(paths))
+        if fmt == "prometheus":
+            _prometheus(result, output)
+            return
     except StoreError as exc:
         fail(str(exc))
         return
@@ -146,6 +164,15 @@ def stats_command(fmt: str, paths: Paths) -> None:
     ]
     if runs:
         emit_records(runs, "table", columns=("run", "started", "finished", "outcome", "counts"))
+
+
+def _prometheus(result: dict[str, Any], output: str | None) -> None:
+    from pipelines.metrics import prometheus_text, write_prometheus_file
+
+    if output:
+        write_prometheus_file(result, output)
+    else:
+        click.echo(prometheus_text(result), nl=False)
 
 
 @click.group("db")

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import FrameType
 
+from crawler.jobs import exit_status
+
 logger = logging.getLogger(__name__)
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -76,16 +78,28 @@ class Schedule:
         return f"every {self.every:g} s" if self.every is not None else f"cron {self.cron!r}"
 
 
+def failed(status: int) -> bool:
+    """Whether a run's exit status is a failure: not 0, and not 75 (skipped, another crawl ran)."""
+    return status not in (exit_status.OK, exit_status.LOCKED)
+
+
 class ScheduleLoop:
-    """Run ``argv`` as a child process on ``schedule`` until stopped or ``max_runs`` is reached."""
+    """Run ``argv`` as a child process on ``schedule`` until stopped.
+
+    A failed run is logged and the schedule goes on; it ends on SIGTERM/SIGINT, after
+    ``max_runs`` runs, or after ``max_failures`` failed runs in a row.
+    """
 
     def __init__(self, argv: Sequence[str], schedule: Schedule, *, max_runs: int | None = None,
-                 env: dict[str, str] | None = None) -> None:
+                 max_failures: int | None = None, env: dict[str, str] | None = None) -> None:
         self.argv = list(argv)
         self.schedule = schedule
         self.max_runs = max_runs
+        self.max_failures = max_failures
         self.env = env
         self.runs: list[int] = []  # exit codes, in order
+        self.failures_in_a_row = 0
+        self.stopped_by = ""  # why the loop ended: "signal", "max-runs" or "max-failures"
         self._stop = threading.Event()
         self._child: subprocess.Popen[bytes] | None = None
 
@@ -102,7 +116,11 @@ class ScheduleLoop:
         self.stop(signum)
 
     def run(self) -> int:
-        """Loop until stopped; returns the exit code of the last run (0 if none ran)."""
+        """Loop until stopped; returns the schedule's exit status.
+
+        0 when stopped by a signal, the last run's status after ``max_runs`` runs or
+        ``max_failures`` failed runs in a row.
+        """
         previous = {sig: signal.signal(sig, self._on_signal)
                     for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
@@ -122,14 +140,43 @@ class ScheduleLoop:
             started = datetime.now(UTC)
             code = self._run_once()
             self.runs.append(code)
-            if self.max_runs is not None and len(self.runs) >= self.max_runs:
-                break
+            if failed(code):
+                self.failures_in_a_row += 1
+            elif code == exit_status.OK:
+                self.failures_in_a_row = 0
+            self.stopped_by = self._limit_reached()
             start = self.schedule.next_after(started)
-            if not self._stop.is_set():
-                logger.warning("run %d ended (exit %d); next run at %s", len(self.runs), code,
-                               start.astimezone().isoformat(timespec="seconds"))
-        logger.warning("schedule stopped after %d run(s)", len(self.runs))
-        return self.runs[-1] if self.runs else 0
+            logger.warning("run %d %s%s", len(self.runs), self._describe(code),
+                           "" if self.stopped_by or self._stop.is_set() else
+                           f"; next run at {start.astimezone().isoformat(timespec='seconds')}")
+            if self.stopped_by:
+                break
+        if self._stop.is_set():
+            self.stopped_by = "signal"
+        if self.stopped_by == "signal" or not self.runs:
+            return exit_status.OK
+        return self.runs[-1]
+
+    def ending(self) -> str:
+        """Why the loop ended, in words: ``2 failed runs in a row (--max-failures 2)``."""
+        if self.stopped_by == "max-failures":
+            return f"{self.failures_in_a_row} failed runs in a row (--max-failures {self.max_failures})"
+        if self.stopped_by == "max-runs":
+            return f"--max-runs {self.max_runs}"
+        return "stopped by a signal" if self.stopped_by == "signal" else ""
+
+    def _limit_reached(self) -> str:
+        if self.max_runs is not None and len(self.runs) >= self.max_runs:
+            return "max-runs"
+        if self.max_failures is not None and self.failures_in_a_row >= self.max_failures:
+            return "max-failures"
+        return ""
+
+    def _describe(self, code: int) -> str:
+        """``ended: exit 0 (finished)`` or ``failed: exit 3 (nothing fetched), 2 in a row``."""
+        if failed(code):
+            return f"failed: {exit_status.describe(code)}, {self.failures_in_a_row} in a row"
+        return f"ended: {exit_status.describe(code)}"
 
     def _run_once(self) -> int:
         logger.warning("run %d starting: %s", len(self.runs) + 1, " ".join(self.argv))
