@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -13,7 +14,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from crawler.jobs.lock import CrawlLock
-from crawler.jobs.schedule import Schedule, ScheduleError, parse_every
+from crawler.jobs.schedule import Schedule, ScheduleError, ScheduleLoop, parse_every
 from crawler.sample_site import build_site, serve
 
 QUIET = ["-s", "AUTOTHROTTLE_ENABLED=False", "--log-level", "WARNING"]
@@ -130,3 +131,54 @@ def test_sigterm_finishes_the_run_in_flight_and_exits(tmp_path):
     assert "pages fetched:" in out  # the run closed cleanly and summarised itself
     with CrawlLock(f"sqlite:///{data / 'articles.db'}", data):  # and the lock is free again
         pass
+
+
+def _loop_over(statuses: list[int], tmp_path: Path, **limits: int) -> tuple[ScheduleLoop, int]:
+    """A loop whose runs are real child processes exiting with ``statuses`` in turn; its end."""
+    counter = tmp_path / "runs"
+    script = (
+        "import pathlib, sys\n"
+        f"counter = pathlib.Path({str(counter)!r})\n"
+        "n = int(counter.read_text()) if counter.exists() else 0\n"
+        "counter.write_text(str(n + 1))\n"
+        f"sys.exit({statuses!r}[n])\n"
+    )
+    loop = ScheduleLoop([sys.executable, "-c", script], Schedule(every=0.01), **limits)
+    return loop, loop.run()
+
+
+def test_the_schedule_goes_on_after_failed_runs(tmp_path):
+    loop, status = _loop_over([3, 1, 3, 0], tmp_path, max_runs=4)
+    assert loop.runs == [3, 1, 3, 0] and status == 0
+
+
+def test_max_failures_counts_failed_runs_in_a_row(tmp_path):
+    # 75 (another crawl held the lock) is a skipped run: no failure, and no success either.
+    loop, status = _loop_over([3, 0, 3, 75, 1, 0], tmp_path, max_failures=2)
+    assert loop.runs == [3, 0, 3, 75, 1] and status == 1
+    assert loop.ending() == "2 failed runs in a row (--max-failures 2)"
+
+
+def test_max_failures_stops_a_schedule_of_a_refused_site_with_status_3(tmp_path):
+    data = tmp_path / "data"
+    with socket.socket() as closed:  # bound, not listening: connections are refused
+        closed.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{closed.getsockname()[1]}/"
+        started = time.monotonic()
+        result = subprocess.run(
+            [sys.executable, "-m", "crawler", "schedule", "--every", "1s", "--max-failures", "2",
+             url, "--data-dir", str(data), "-s", "RETRY_TIMES=0", *QUIET],
+            check=False, capture_output=True, text=True, timeout=300,
+        )
+    assert result.returncode == 3, result.stderr[-3000:]
+    assert time.monotonic() - started < 120
+    assert [r.outcome for r in _runs(data)] == ["unreachable", "unreachable"]
+    lines = result.stderr.splitlines()
+    first, second = [x for x in lines if x.startswith("WARNING crawler.jobs.schedule: run ")
+                     and " failed: " in x]
+    assert first.startswith("WARNING crawler.jobs.schedule: run 1 failed: exit 3 (nothing "
+                            "fetched), 1 in a row; next run at ")
+    assert second == ("WARNING crawler.jobs.schedule: run 2 failed: exit 3 (nothing fetched), "
+                      "2 in a row")
+    assert lines[-1] == "schedule ended after 2 run(s): 2 failed runs in a row (--max-failures 2)"
+    assert result.stdout.count("pages fetched:     0") == 2  # each run summarised itself

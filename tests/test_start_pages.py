@@ -1,0 +1,40 @@
+"""When a crawl counts as having fetched nothing: ``nothing_fetched`` over a crawl's stats.
+
+The middleware that fills these stats runs in the real crawls of tests/test_exit_status.py.
+"""
+
+from __future__ import annotations
+
+from crawler.downloadermiddlewares.start_pages import FAILED, FAILURES, FETCHED, nothing_fetched
+
+REFUSED = {FAILED: 1, FAILURES: {"http://a.test/": "connection refused"},
+           "downloader/response_count": 0}
+
+
+def test_one_refused_start_page():
+    assert nothing_fetched(REFUSED) == (
+        "the start page could not be fetched: http://a.test/ (connection refused)")
+
+
+def test_one_start_page_fetched_is_enough():
+    assert nothing_fetched({**REFUSED, FETCHED: 1, "downloader/response_count": 3}) is None
+
+
+def test_a_long_start_list_still_fits_one_line():
+    failures = {f"http://a.test/{i}/": "DNS lookup failed" for i in range(50)}
+    message = nothing_fetched({FAILED: 50, FAILURES: failures})
+    assert message is not None and "\n" not in message
+    assert message.startswith("none of the 50 start pages could be fetched: http://a.test/0/ "
+                              "(DNS lookup failed), ")
+    assert message.endswith("http://a.test/2/ (DNS lookup failed) and 47 more")
+
+
+def test_nothing_at_all_fetched_without_start_pages():
+    # A worker of a distributed crawl whose start pages others took, or an empty start list.
+    assert nothing_fetched({}) == "nothing was fetched: no page came back"
+
+
+def test_a_crawl_stopped_by_a_signal_or_a_failure_is_not_judged_here():
+    for reason in ("shutdown", "store_error", "warc_write_error", "lock_busy"):
+        assert nothing_fetched(REFUSED, reason) is None
+    assert nothing_fetched(REFUSED, "closespider_timeout") is not None
