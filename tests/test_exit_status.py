@@ -69,8 +69,8 @@ def test_a_refused_start_page_exits_3_with_one_line(closed_port: str, tmp_path: 
     data = tmp_path / "data"
     result = chinareport("crawl", closed_port, "--data-dir", str(data), *FAST)
     assert result.returncode == exit_status.NOTHING_FETCHED, result.stderr[-3000:]
-    message = (f"chinareport: error: the start page could not be fetched: {closed_port} "
-               "(connection refused)")
+    message = ("chinareport: error: the start page could not be fetched (connection refused): "
+               f"{closed_port}")
     assert our_lines(result.stderr) == [message]
     assert result.stderr.strip().splitlines()[-1] == message  # the last word
     assert not PROJECT_CODE.search(result.stderr), result.stderr

@@ -13,7 +13,7 @@ REFUSED = {FAILED: 1, FAILURES: {"http://a.test/": "connection refused"},
 
 def test_one_refused_start_page():
     assert nothing_fetched(REFUSED) == (
-        "the start page could not be fetched: http://a.test/ (connection refused)")
+        "the start page could not be fetched (connection refused): http://a.test/")
 
 
 def test_one_start_page_fetched_is_enough():
@@ -24,9 +24,15 @@ def test_a_long_start_list_still_fits_one_line():
     failures = {f"http://a.test/{i}/": "DNS lookup failed" for i in range(50)}
     message = nothing_fetched({FAILED: 50, FAILURES: failures})
     assert message is not None and "\n" not in message
-    assert message.startswith("none of the 50 start pages could be fetched: http://a.test/0/ "
-                              "(DNS lookup failed), ")
-    assert message.endswith("http://a.test/2/ (DNS lookup failed) and 47 more")
+    assert message == ("none of the 50 start pages could be fetched (DNS lookup failed): "
+                       "http://a.test/0/, http://a.test/1/, http://a.test/2/ and 47 more")
+
+
+def test_each_start_page_with_its_own_reason():
+    failures = {"http://a.test/": "HTTP 500", "http://a.test/b/": "timed out"}
+    assert nothing_fetched({FAILED: 2, FAILURES: failures}) == (
+        "none of the 2 start pages could be fetched: http://a.test/ (HTTP 500), "
+        "http://a.test/b/ (timed out)")
 
 
 def test_nothing_at_all_fetched_without_start_pages():

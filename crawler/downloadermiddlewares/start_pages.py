@@ -89,12 +89,18 @@ def nothing_fetched(stats: Mapping[str, Any], reason: str = "finished") -> str |
         return None
     failures: dict[str, str] = dict(stats.get(FAILURES) or {})
     if stats.get(FAILED) and not stats.get(FETCHED):
-        shown = [f"{url} ({reason})" for url, reason in list(failures.items())[:SHOWN_URLS]]
+        reasons = set(failures.values())
+        if len(reasons) == 1:  # the usual case (no network, site down): say the reason once
+            shown = list(failures)[:SHOWN_URLS]
+            why = f" ({reasons.pop()})"
+        else:
+            shown = [f"{url} ({reason})" for url, reason in list(failures.items())[:SHOWN_URLS]]
+            why = ""
         more = len(failures) - len(shown)
         listed = ", ".join(shown) + (f" and {more} more" if more > 0 else "")
         if len(failures) == 1:
-            return f"the start page could not be fetched: {listed}"
-        return f"none of the {len(failures)} start pages could be fetched: {listed}"
+            return f"the start page could not be fetched{why}: {listed}"
+        return f"none of the {len(failures)} start pages could be fetched{why}: {listed}"
     if not stats.get("downloader/response_count"):
         return "nothing was fetched: no page came back"
     return None
