@@ -36,8 +36,13 @@ def test_each_start_page_with_its_own_reason():
 
 
 def test_nothing_at_all_fetched_without_start_pages():
-    # A worker of a distributed crawl whose start pages others took, or an empty start list.
-    assert nothing_fetched({}) == "nothing was fetched: no page came back"
+    # A worker of a distributed crawl whose start pages others took: its requests all failed.
+    assert nothing_fetched({"downloader/request_count": 7, "downloader/response_count": 0}) == (
+        "nothing was fetched: no page came back")
+
+
+def test_a_worker_that_found_nothing_to_do_is_idle_not_failing():
+    assert nothing_fetched({}) is None
 
 
 def test_a_crawl_stopped_by_a_signal_or_a_failure_is_not_judged_here():

@@ -82,8 +82,9 @@ def nothing_fetched(stats: Mapping[str, Any], reason: str = "finished") -> str |
     """Why a crawl counts as having fetched nothing, in one line; None if it fetched something.
 
     That is: it ran its course (Scrapy's finish ``reason`` is "finished" or a CloseSpider
-    limit, not a signal or a failure) and every start page it requested failed, or no
-    response came back at all.
+    limit, not a signal or a failure) and every start page it requested failed, or it sent
+    requests and no response came back. A worker of a distributed crawl that found the
+    shared frontier empty sent none: it is idle, not failing.
     """
     if reason != "finished" and not reason.startswith("closespider_"):
         return None
@@ -101,6 +102,6 @@ def nothing_fetched(stats: Mapping[str, Any], reason: str = "finished") -> str |
         if len(failures) == 1:
             return f"the start page could not be fetched{why}: {listed}"
         return f"none of the {len(failures)} start pages could be fetched{why}: {listed}"
-    if not stats.get("downloader/response_count"):
+    if stats.get("downloader/request_count") and not stats.get("downloader/response_count"):
         return "nothing was fetched: no page came back"
     return None
