@@ -28,10 +28,11 @@ def _finish(summary: Any, paths: Paths) -> None:
     from crawler.jobs.runner import format_summary
 
     click.echo(format_summary(summary, paths))
-    if summary.failure:
-        fail(f"the crawl stopped early: {summary.failure}", exit_status.FAILED)
-    if summary.nothing_fetched:
-        fail(summary.nothing_fetched, exit_status.NOTHING_FETCHED)
+    status = summary.exit_status
+    if status == exit_status.FAILED:
+        fail(f"the crawl stopped early: {summary.failure}", status)
+    if status == exit_status.NOTHING_FETCHED:
+        fail(str(summary.nothing_fetched), status)
 
 
 @click.command("crawl", epilog=CRAWL_EPILOG)

@@ -122,8 +122,8 @@ def export_command(
     "--output",
     type=click.Path(dir_okay=False),
     default=None,
-    help="With --format prometheus: replace this file atomically (e.g. "
-    "/var/lib/node_exporter/textfile/chinareport.prom) instead of printing.",
+    help="With --format prometheus: write FILE instead of printing, replaced atomically "
+    "(a temporary file beside it, renamed).",
 )
 @storage_options
 def stats_command(fmt: str, output: str | None, paths: Paths) -> None:

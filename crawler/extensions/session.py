@@ -176,6 +176,7 @@ def run_outcome(reason: str, stats: dict[str, Any] | None = None) -> str:
     ``unreachable``: what `chinareport crawl` reports with exit status 3.
     """
     if stats is not None:
+        # Imported here: start_pages imports fetch_log, which imports this module.
         from crawler.downloadermiddlewares.start_pages import nothing_fetched
 
         if nothing_fetched(stats, reason):

@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import signal
+
 OK = 0
 FAILED = 1
 USAGE = 2
@@ -29,8 +31,6 @@ MEANING = {
 def describe(status: int) -> str:
     """``exit 3 (nothing fetched)``; a negative status is the signal that ended the process."""
     if status < 0:
-        import signal
-
         try:
             return f"killed by {signal.Signals(-status).name}"
         except ValueError:

@@ -95,9 +95,7 @@ class CrawlSummary:
         """1 if it failed, 3 if it fetched nothing, else 0 (see ``crawler.jobs.exit_status``)."""
         if self.failure:
             return exit_status.FAILED
-        if self.nothing_fetched:
-            return exit_status.NOTHING_FETCHED
-        return exit_status.OK
+        return exit_status.NOTHING_FETCHED if self.nothing_fetched else exit_status.OK
 
 
 def run_crawl(start_urls: list[str], paths: Paths, *, overrides: dict[str, Any] | None = None,

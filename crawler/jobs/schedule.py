@@ -160,7 +160,8 @@ class ScheduleLoop:
     def ending(self) -> str:
         """Why the loop ended, in words: ``2 failed runs in a row (--max-failures 2)``."""
         if self.stopped_by == "max-failures":
-            return f"{self.failures_in_a_row} failed runs in a row (--max-failures {self.max_failures})"
+            return (f"{self.failures_in_a_row} failed runs in a row "
+                    f"(--max-failures {self.max_failures})")
         if self.stopped_by == "max-runs":
             return f"--max-runs {self.max_runs}"
         return "stopped by a signal" if self.stopped_by == "signal" else ""
