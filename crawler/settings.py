@@ -79,6 +79,8 @@ CHINAREPORT_LOCK_AND_REPAIR = "crawler.jobs.resume.lock_and_repair"
 EXTENSIONS = {
     "crawler.extensions.session.CrawlSession": 10,
     "crawler.extensions.warc_capture.WarcCapture": 20,
+    # Off unless the command line watches the crawl (CHINAREPORT_PROGRESS).
+    "crawler.extensions.progress.ProgressReport": 30,
 }
 DOWNLOADER_MIDDLEWARES = {
     # Closest to the downloader: sees every attempt, before decompression and retries.

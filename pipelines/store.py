@@ -93,13 +93,13 @@ class ArticleStore:
 
     # -- crawl runs and fetches -------------------------------------------------------------
 
-    def start_run(self, arguments: dict[str, Any]) -> int:
-        """Record the start of a crawl run; returns its id."""
+    def start_run(self, arguments: dict[str, Any], started: datetime | None = None) -> int:
+        """Record the start of a crawl run (now, or at ``started``); returns its id."""
         with write_transaction(self.engine) as conn:
             return int(
                 conn.execute(
                     insert(CrawlRun)
-                    .values(arguments=dict(arguments), started=_now(), counts={})
+                    .values(arguments=dict(arguments), started=started or _now(), counts={})
                     .returning(CrawlRun.id)
                 ).scalar_one()
             )

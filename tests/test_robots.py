@@ -24,15 +24,17 @@ from crawler.sample_site import SampleSite, build_site, serve
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def crawl(url: str, data: Path, *settings: str) -> subprocess.CompletedProcess[str]:
-    """`chinareport crawl URL` into ``data`` at DEBUG, so the log shows robots.txt refusals."""
+def crawl(url: str, data: Path, *settings: str) -> str:
+    """`chinareport crawl URL` into ``data`` at DEBUG; its log file, which shows robots.txt
+    refusals."""
     command = [sys.executable, "-m", "crawler", "crawl", url + "/", "--data-dir", str(data),
                "--log-level", "DEBUG", "-s", "AUTOTHROTTLE_ENABLED=False", *settings]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300,
                             check=False)
     assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout}\n" \
                                    f"{result.stderr[-3000:]}"
-    return result
+    [log] = (data / "logs").glob("run-*.log")
+    return log.read_text(encoding="utf-8")
 
 
 def fetched(data: Path) -> dict[str, int | None]:
@@ -80,26 +82,26 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 
 
 def test_disallowed_page_is_never_fetched_by_default(runs: dict[str, Any]) -> None:
-    data, result = runs["obey"]
+    data, log = runs["obey"]
     fetches = fetched(data)
     assert fetches.get(runs["url"] + "/robots.txt") == 200, "robots.txt was not fetched first"
     uris, robots = warc_contents(data)
     for url in runs["disallowed"]:
         # The link was found and refused, not merely never seen.
-        assert f"Forbidden by robots.txt: <GET {url}>" in result.stderr, url
+        assert f"Forbidden by robots.txt: <GET {url}>" in log, url
         assert url not in fetches, f"{url} is disallowed by robots.txt but was fetched"
         assert url not in uris, f"{url} is disallowed by robots.txt but was archived"
     assert robots == {"obey"}, f"warcinfo robots field: {robots}"
 
 
 def test_disallowed_page_is_fetched_only_when_asked(runs: dict[str, Any]) -> None:
-    data, result = runs["ignore"]
+    data, log = runs["ignore"]
     fetches = fetched(data)
     uris, robots = warc_contents(data)
     for url in runs["disallowed"]:
         assert fetches.get(url) == 200, f"{url} not fetched with ROBOTSTXT_OBEY=False"
         assert url in uris, f"{url} fetched but not archived"
-    assert "Forbidden by robots.txt" not in result.stderr
+    assert "Forbidden by robots.txt" not in log
     assert runs["url"] + "/robots.txt" not in fetches, "robots.txt fetched though ignored"
     assert robots == {"ignore"}, f"warcinfo robots field: {robots}"
     assert run_arguments(data)["overrides"].get("ROBOTSTXT_OBEY") == "False", \

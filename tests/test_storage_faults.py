@@ -123,9 +123,9 @@ def find_unprivileged() -> Unprivileged:
 
 def start_crawl(url: str, data: Path, logs: Path, *extra: str,
                 as_user: Unprivileged | None = None) -> Crawl:
-    """Start `chinareport crawl URL` into ``data``, logging at DEBUG."""
+    """Start `chinareport crawl URL` into ``data``, its log streamed at DEBUG (-v)."""
     command = [sys.executable, "-m", "crawler", "crawl", url + "/", "--data-dir", str(data),
-               "--log-level", "DEBUG", "-s", "AUTOTHROTTLE_ENABLED=False",
+               "-v", "--log-level", "DEBUG", "-s", "AUTOTHROTTLE_ENABLED=False",
                "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={CONCURRENCY}", *extra]
     stdout, stderr = logs / "crawl.out", logs / "crawl.err"
     env = None

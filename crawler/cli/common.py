@@ -73,15 +73,20 @@ def output_option(default: str = "table") -> Callable[[F], F]:
 
 def fail(message: str, code: int = 1) -> None:
     """Stop with a one-line error on standard error and a non-zero exit."""
-    click.echo(f"chinareport: error: {message}", err=True)
+    from crawler.cli.plain_text import one_line
+
+    # An error may quote a value from a page or the command line: one plain line, whatever it holds.
+    click.echo(f"chinareport: error: {one_line(message)}", err=True)
     sys.exit(code)
 
 
-def _cell(value: Any) -> str:
+def cell_text(value: Any) -> str:
+    """A value as one cell's text: lists joined with 、, images by their src."""
     if value is None:
         return ""
     if isinstance(value, list):
-        return "、".join(_cell(v) if not isinstance(v, dict) else str(v.get("src", "")) for v in value)
+        return "、".join(cell_text(v) if not isinstance(v, dict) else str(v.get("src", ""))
+                        for v in value)
     return str(value)
 
 
@@ -110,15 +115,9 @@ def emit_records(
         writer = csv.writer(stream)
         writer.writerow(cols)
         for record in rows:
-            writer.writerow([_cell(record.get(c)) for c in cols])
+            writer.writerow([cell_text(record.get(c)) for c in cols])
         return len(rows)
-    from rich.console import Console
-    from rich.table import Table
+    from crawler.cli.tables import print_table
 
-    table = Table(show_lines=False)
-    for col in cols:
-        table.add_column(col, overflow="fold", max_width=60)
-    for record in rows:
-        table.add_row(*(_cell(record.get(c))[:200] for c in cols))
-    Console(file=stream, soft_wrap=False).print(table)
+    print_table(rows, cols, out=stream)
     return len(rows)

@@ -9,6 +9,7 @@ import click
 
 from crawler.cli import checks
 from crawler.cli.common import CRAWL_EPILOG, fail, storage_options
+from crawler.cli.run_options import Watch, watch_options, watched
 from crawler.jobs import exit_status
 from crawler.jobs.paths import Paths
 
@@ -22,6 +23,20 @@ def parse_setting_overrides(pairs: tuple[str, ...]) -> dict[str, Any]:
             fail(f"invalid setting {pair!r}: use -s NAME=VALUE")
         overrides[name.strip()] = value
     return overrides
+
+
+def _crawl(urls: list[str], paths: Paths, watch: Watch, overrides: dict[str, Any],
+           arguments: dict[str, Any] | None = None) -> Any:
+    """Run the crawl with the display and log ``watch`` asks for; its summary."""
+    from crawler.jobs.runner import run_crawl
+    from pipelines.errors import StoreError
+
+    with watched(watch) as (_, output):
+        try:
+            return run_crawl(urls, paths, overrides=overrides, log_level=watch.log_level,
+                             arguments=arguments, output=output)
+        except StoreError as exc:
+            fail(f"cannot record the crawl run: {exc}")
 
 
 def _finish(summary: Any, paths: Paths) -> None:
@@ -57,12 +72,11 @@ def _finish(summary: Any, paths: Paths) -> None:
               help="Start a new WARC file past this many bytes (default 1 GiB).")
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
               help="Any Scrapy setting, as with `scrapy crawl -s`.")
-@click.option("--log-level", default="INFO", show_default=True,
-              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
+@watch_options
 def crawl_command(start_urls: tuple[str, ...], paths: Paths, max_pages: int | None,
                   since: str | None, refresh: bool, job_dir: str | None, redis_url: str | None,
                   redis_prefix: str, idle_timeout: float, warc_max_size: int | None,
-                  settings: tuple[str, ...], log_level: str) -> None:
+                  settings: tuple[str, ...], watch: Watch) -> None:
     """Crawl START_URLS (default: the real 中国报道 home and channel pages), staying on their sites.
 
     Incremental: listing pages are always fetched, stored articles only with --refresh or
@@ -91,13 +105,10 @@ def crawl_command(start_urls: tuple[str, ...], paths: Paths, max_pages: int | No
         open_job_dir(Path(job_dir))
         overrides["JOBDIR"] = job_dir
     repair(paths, exclusive=not redis_url)
-    from crawler.jobs.runner import run_crawl
-
     arguments = {"command": "crawl", "since": since, "refresh": refresh, "job_dir": job_dir,
                  "redis": bool(redis_url), "max_pages": max_pages}
     try:
-        summary = run_crawl(urls, paths, overrides=overrides, log_level=log_level,
-                            arguments=arguments)
+        summary = _crawl(urls, paths, watch, overrides, arguments)
     finally:
         lock.release()
     _finish(summary, paths)
@@ -148,15 +159,13 @@ DEMO_PORT = 8637
 @click.option("--port", type=click.IntRange(min=0, max=65535), default=DEMO_PORT,
               show_default=True,
               help="Port of the sample site (fixed, so repeated demos re-crawl the same URLs).")
-@click.option("--log-level", default="WARNING", show_default=True,
-              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
-def demo_command(paths: Paths, articles: int, port: int, log_level: str) -> None:
+@watch_options
+def demo_command(paths: Paths, articles: int, port: int, watch: Watch) -> None:
     """Serve the bundled sample site on 127.0.0.1 and crawl it: the whole pipeline, no network."""
     checks.writable_data_dir(paths)
     checks.reachable_database(paths)
     lock = take_lock(paths, shared=False, command="demo")
     repair(paths, exclusive=True)
-    from crawler.jobs.runner import run_crawl
     from crawler.sample_site import build_site, serve
 
     site = build_site(articles)
@@ -166,12 +175,9 @@ def demo_command(paths: Paths, articles: int, port: int, log_level: str) -> None
         fail(f"cannot serve the sample site on 127.0.0.1:{port}: {exc.strerror or exc} "
              "(choose another with --port)")
     with server:
-        click.echo(f"sample site: {server.url} ({len(site.truth)} articles)")
-        summary = run_crawl(
-            [server.url.rstrip("/") + "/"],
-            paths,
-            overrides={"AUTOTHROTTLE_ENABLED": False},
-            log_level=log_level,
-        )
+        if not watch.quiet:
+            click.echo(f"sample site: {server.url} ({len(site.truth)} articles)")
+        summary = _crawl([server.url.rstrip("/") + "/"], paths, watch,
+                         {"AUTOTHROTTLE_ENABLED": False})
     lock.release()
     _finish(summary, paths)

@@ -67,7 +67,12 @@ def query_command(
     except StoreError as exc:
         fail(str(exc))
         return
-    emit_records(records, fmt, columns=TABLE_COLUMNS if fmt in ("table", "csv") else None)
+    if fmt == "table":
+        from crawler.cli.tables import ARTICLE_COLUMNS, print_table
+
+        print_table(records, ARTICLE_COLUMNS)
+        return
+    emit_records(records, fmt, columns=TABLE_COLUMNS if fmt == "csv" else None)
 
 
 @click.command("export")
@@ -144,26 +149,9 @@ def stats_command(fmt: str, output: str | None, paths: Paths) -> None:
     if fmt == "json":
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return
-    status = ", ".join(f"{k} {v}" for k, v in sorted(result["by_status"].items())) or "none"
-    click.echo(f"articles: {result['articles']} ({status}); fetches: {result['fetches']}")
-    emit_records(result["by_channel"], "table", columns=("site", "channel", "articles"))
-    emit_records(result["by_source"], "table", columns=("source", "articles"))
-    errors = [{"kind": k, "fetches": v} for k, v in result["fetch_errors"].items()]
-    errors += [{"kind": f"HTTP {k}", "fetches": v} for k, v in result["http_errors"].items()]
-    if errors:
-        emit_records(errors, "table", columns=("kind", "fetches"))
-    runs = [
-        {
-            "run": r["id"],
-            "started": r["started"],
-            "finished": r["finished"] or "",
-            "outcome": r["outcome"] or "running",
-            "counts": json.dumps(r["counts"], ensure_ascii=False),
-        }
-        for r in result["runs"]
-    ]
-    if runs:
-        emit_records(runs, "table", columns=("run", "started", "finished", "outcome", "counts"))
+    from crawler.cli.stats_view import print_stats
+
+    print_stats(result, paths)
 
 
 def _prometheus(result: dict[str, Any], output: str | None) -> None:

@@ -9,6 +9,7 @@ import click
 
 from crawler.cli import checks
 from crawler.cli.common import exit_status_epilog, fail, storage_options
+from crawler.cli.plain_text import one_line
 from crawler.jobs import exit_status
 from crawler.jobs.paths import Paths
 
@@ -20,10 +21,14 @@ from crawler.jobs.paths import Paths
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Parser processes (default: all cores).")
 @click.option("--dry-run", is_flag=True, help="Report what would change without writing.")
-def command(warcs: tuple[str, ...], paths: Paths, workers: int | None, dry_run: bool) -> None:
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors and the summary.")
+@click.option("--progress-every", type=click.FloatRange(min=0.1), default=60.0,
+              show_default=True, metavar="SECONDS",
+              help="Without a terminal (cron, a pipe): a progress line this often.")
+def command(warcs: tuple[str, ...], paths: Paths, workers: int | None, dry_run: bool,
+            quiet: bool, progress_every: float) -> None:
     """Re-parse WARC files (default: every WARC in the data dir) with the current parser."""
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
-
+    from crawler.cli.progress import StatusDisplay, clock, display_mode
     from crawler.jobs.reparse import reparse, warc_files
     from pipelines.db import open_engine
     from pipelines.errors import StoreError
@@ -37,16 +42,20 @@ def command(warcs: tuple[str, ...], paths: Paths, workers: int | None, dry_run: 
         fail(str(exc))
         return
     total = sum(p.stat().st_size for p in files)
-    columns = (TextColumn("re-parsing"), BarColumn(), DownloadColumn(),
-               TextColumn("{task.fields[records]:,} records, {task.fields[rate]:,.0f} records/s"),
-               TimeRemainingColumn())
-    with Progress(*columns, transient=True, disable=not os.isatty(2)) as bar:
-        task = bar.add_task("reparse", total=total, records=0, rate=0.0)
+    mode = display_mode(quiet=quiet, verbose=False)
+    with StatusDisplay("re-parsing", mode, every=progress_every, bar=True) as display:
         started = time.monotonic()
+        done = 0
 
         def advance(size: int, records: int) -> None:
-            rate = records / max(time.monotonic() - started, 1e-6)
-            bar.update(task, advance=size, records=records, rate=rate)
+            nonlocal done
+            done += size
+            elapsed = max(time.monotonic() - started, 1e-6)
+            rate = records / elapsed
+            left = clock(elapsed * (total - done) / done) if done else "?"
+            display.update(f"{records:,} records, {rate:,.0f}/s", completed=done, total=total,
+                           plain=f"{done / 1e6:,.1f} of {total / 1e6:,.1f} MB, {records:,} "
+                                 f"records, {rate:,.0f} records/s, about {left} left")
 
         try:
             report = reparse(files, engine, workers=workers or os.cpu_count() or 1,
@@ -63,7 +72,7 @@ def command(warcs: tuple[str, ...], paths: Paths, workers: int | None, dry_run: 
         fields = ", ".join(f"{name} on {n}" for name, n in report.changed_fields.most_common())
         click.echo(f"fields changed:    {fields}")
     for error in report.errors:
-        click.echo(f"chinareport: error: {error}", err=True)
+        click.echo(f"chinareport: error: {one_line(error)}", err=True)
     if report.errors:
         raise SystemExit(exit_status.FAILED)
     if not report.records:

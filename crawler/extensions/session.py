@@ -55,6 +55,8 @@ class CrawlSession:
             raise NotConfigured("storage switched off")
         arguments = settings.getdict("CHINAREPORT_RUN_ARGUMENTS") or {}
         session = cls(crawler, db_url_from_settings(settings), arguments)
+        # The chinareport commands open the run before Scrapy starts, to name its log file.
+        session.run_id = settings.getint("CHINAREPORT_RUN_ID") or None
         if not settings.getbool("CHINAREPORT_LOCK_HELD"):
             session.take_lock(settings)  # `scrapy crawl`: the chinareport commands hold it already
         crawler.signals.connect(session.spider_opened, signal=signals.spider_opened)
@@ -83,7 +85,7 @@ class CrawlSession:
             return
         try:
             self.store = ArticleStore(open_engine(self.db_url))
-            self.run_id = self.store.start_run(self.arguments)
+            self.run_id = self.run_id or self.store.start_run(self.arguments)
         except StoreError as exc:
             self._fail(f"cannot open the database: {exc}")
             return

@@ -1,4 +1,4 @@
-"""Where one invocation keeps its data: the data folder, the database URL, the WARC folder."""
+"""Where one invocation keeps its data: the data folder, the database URL, WARC and log folders."""
 
 from __future__ import annotations
 
@@ -17,6 +17,10 @@ class Paths:
     @property
     def warc_dir(self) -> Path:
         return self.data_dir / "warc"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.data_dir / "logs"
 
 
 def resolve_paths(data_dir: str | None, db: str | None) -> Paths:

@@ -111,7 +111,27 @@ class ChinareportSpider(Spider):
         new = set(self.seen.add_new(self.start_urls))
         for url in self.start_urls:
             if url in new or not shared:
-                yield Request(url, callback=self.parse, dont_filter=True)
+                yield Request(url, callback=self.parse, errback=self.start_failed,
+                              dont_filter=True)
+
+    def start_failed(self, failure: Failure) -> None:
+        """A start page that could not be fetched is worth a warning: nothing follows from it."""
+        from scrapy.exceptions import IgnoreRequest
+        from scrapy.spidermiddlewares.httperror import HttpError
+
+        from crawler.downloadermiddlewares.fetch_log import ERROR_KINDS, error_kind
+
+        exc = failure.value
+        if isinstance(exc, HttpError):
+            reason = f"HTTP {exc.response.status}"
+        elif isinstance(exc, IgnoreRequest):
+            reason = "robots.txt disallows it" if "robots.txt" in str(exc) else str(exc)
+        elif type(exc).__name__ in ERROR_KINDS:
+            reason = error_kind(exc).replace("_", " ")
+        else:
+            failure.raiseException()  # not the network's doing: Scrapy logs it with its traceback
+        url = failure.request.url  # type: ignore[attr-defined]
+        self.logger.warning("start page %s not fetched: %s", url, reason)
 
     def closed(self, reason: str) -> None:
         """Let go of the seen set (a temporary one is removed)."""

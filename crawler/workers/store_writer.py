@@ -167,6 +167,8 @@ def _writer_main(db_url: str, run_id: int, rows: Any, results: Any, batch_size: 
             continue  # after a failure, drain the queue so the crawl never blocks on it
         try:
             writer.write(batch)
+            # The crawl's progress display reads these (StoreWriter.live_counts).
+            _report(results, ("counts", (writer.counts.fetches, dict(writer.counts.articles))))
         except StoreError as exc:
             error = str(exc)
         except Exception as exc:  # noqa: BLE001 - any driver error stops the crawl cleanly
@@ -197,6 +199,7 @@ class StoreWriter:
         self.run_id = run_id
         self.counts = WriterCounts()
         self.error: StoreError | None = None
+        self._closed = False
         # spawn, not fork: this process runs a reactor and threads.
         context = multiprocessing.get_context("spawn")
         self._rows = context.Queue(maxsize=10_000)
@@ -214,9 +217,20 @@ class StoreWriter:
     def _check(self) -> None:
         while self.error is None and self._results.poll():
             kind, value = self._results.recv()
-            if kind == "error":
+            if kind == "counts":
+                self.counts = WriterCounts(value[0], Counter(value[1]))
+            elif kind == "error":
                 self.error = StoreError(value)
                 logger.error("storing failed: %s", value)
+
+    def live_counts(self) -> WriterCounts:
+        """What the writer has stored so far (as it last reported)."""
+        if not self._closed:
+            try:
+                self._check()
+            except (EOFError, OSError):  # the writer is gone: close() will say why
+                pass
+        return self.counts
 
     def put(self, row: FetchRow | StoreItem) -> None:
         """Queue one row; raises the writer's StoreError once it has failed."""
@@ -236,6 +250,7 @@ class StoreWriter:
 
     def close(self) -> WriterCounts:
         """Write what is queued, stop the writer and return the counts."""
+        self._closed = True
         if self.error is None and self._outbox:
             self._rows.put(self._outbox)
         self._rows.put([_STOP])
