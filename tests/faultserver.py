@@ -298,6 +298,34 @@ def _chinese(h: _Handler, hits: int) -> None:
     h.page("中文路径的页面")
 
 
+ESC = "\x1b"
+# Text from a page is data (issue 18): markup-like brackets, ANSI and OSC escape sequences
+# (colour, an OSC 8 link, a window title), NUL, bidirectional overrides, brackets that belong
+# to the title, and a title of over 10,000 characters.
+HOSTILE_TITLE = (
+    f"[/] [bold red]厚街红字[/bold red] {ESC}[31m转义{ESC}[0m "
+    f"{ESC}]8;;http://evil.example/{ESC}\\链接{ESC}]8;;{ESC}\\ {ESC}]0;窗口标题\x07"
+    "\u202e倒序文字\u202c \u2066隔离\u2069 空\x00字 [视频]【独家】" + "长" * 10_000
+)
+HOSTILE_SOURCE = "[link=http://x]中国报道[/link]"
+
+
+def hostile_html() -> str:
+    """An article page whose every field carries text that must not reach a terminal as such."""
+    return (
+        f'<html><head><meta charset="utf-8"><title>{HOSTILE_TITLE}</title></head><body>'
+        f'<div class="location">位置:首页 >> [red]乡村{ESC}[5m[/red]</div><h1>{HOSTILE_TITLE}</h1>'
+        f'<div class="time">发布时间:2024-02-26 11:33:41 来源:{HOSTILE_SOURCE}</div>'
+        f'<div class="row article"><p>中国报道讯(记者 [bold]张三{ESC}[2J[/bold])近日,厚街镇召开'
+        f'会议,\u202e部署{ESC}]0;标题\x07重点任务[/]。</p><p>{ARTICLE_TEXT}</p></div>'
+        f"<div>责任编辑:[i]陈伟赞[/i]</div></body></html>"
+    )
+
+
+def _hostile(h: _Handler, hits: int) -> None:
+    h.send_bytes(200, hostile_html().encode(), "text/html; charset=utf-8")
+
+
 def _hits(h: _Handler, hits: int) -> None:
     h.send_bytes(
         200, json.dumps(h.server.hits_snapshot(), ensure_ascii=False).encode(), "application/json"
@@ -336,6 +364,7 @@ ROUTES: dict[str, tuple[str, Route]] = {
     "/sitemap-xxe.xml": ("sitemap with external entities", _sitemap_xxe),
     "/private.html": ("disallowed by robots.txt", _private),
     CHINESE_PATH: ("Chinese path and query", _chinese),
+    "/hostile-text.html": ("markup, escape sequences and bidi overrides in every field", _hostile),
     "/__hits__": ("hit counts", _hits),
 }
 

@@ -79,7 +79,8 @@ def _run_measured(command: list[str]) -> tuple[subprocess.CompletedProcess[str],
 def crawl(server: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     data = tmp_path_factory.mktemp("faults")
     command = [sys.executable, "-m", "crawler", "crawl", server + "/",
-               server + "/sitemap-bomb.xml", server + "/sitemap-xxe.xml", "--data-dir", str(data)]
+               server + "/sitemap-bomb.xml", server + "/sitemap-xxe.xml", "--data-dir", str(data),
+               "--progress-every", "1"]
     for name, value in SETTINGS.items():
         command += ["-s", f"{name}={value}"]
     result, peak = _run_measured(command)
@@ -116,6 +117,46 @@ def test_no_traceback_from_project_code(crawl: dict[str, Any]) -> None:
     log = crawl["result"].stderr
     assert not PROJECT_CODE.search(log), PROJECT_CODE.search(log)
     assert "Unhandled error" not in log
+
+
+def test_console_output_is_short_and_ends_with_the_summary_and_the_log_file(
+        crawl: dict[str, Any]) -> None:
+    """Without a terminal (cron): progress lines and the summary, no log, no traceback (#14).
+
+    The bound: the summary's 9 lines on standard output; on standard error one progress line
+    a second (--progress-every 1) and nothing else, since every fault here is the network's
+    weather that the summary counts. The same crawl printed over 200 lines of Scrapy's log,
+    with a 40-line traceback per timeout, before the log moved to its file.
+    """
+    result = crawl["result"]
+    out, err = result.stdout.splitlines(), result.stderr.splitlines()
+    assert "Traceback" not in result.stdout + result.stderr
+    elapsed = float(re.search(r"elapsed: +([\d.]+) s", result.stdout)[1])  # type: ignore[index]
+    progress = [line for line in err if line.startswith("crawling 0:")]
+    assert [line for line in err if line not in progress] == [], result.stderr
+    assert 1 <= len(progress) <= elapsed + 1
+    assert all("pages" in line and "errors" in line and len(line) <= 100 for line in progress)
+    assert len(out) == 9 and out[0].startswith("pages fetched:")
+    log = crawl["data"] / "logs" / Path(out[-1].removeprefix("log file:").strip()).name
+    assert out[-1] == f"log file:          {log}" and log.is_file()
+
+
+def test_the_log_file_has_one_line_per_network_fault_and_no_traceback(
+        crawl: dict[str, Any]) -> None:
+    [log] = (crawl["data"] / "logs").glob("run-*.log")
+    text = log.read_text(encoding="utf-8")
+    assert "Traceback" not in text
+    assert "Scrapy" in text and "Dumping Scrapy stats" in text  # the whole log, at INFO
+    lines = text.splitlines()
+
+    def about(path: str, *words: str) -> list[str]:
+        return [line for line in lines if path in line and all(word in line for word in words)]
+
+    # One line each, with the URL and the kind of the fault.
+    assert about("/slow.html>", "Error downloading", ": timeout (")
+    assert about("/error-500.html>", "Gave up retrying", "500 Internal Server Error")
+    assert about("/reset.html>", "Gave up retrying", "connection lost")
+    assert about("/rate-limited.html:", "server asked to retry after")
 
 
 def test_every_attempt_is_a_fetch_row(crawl: dict[str, Any]) -> None:

@@ -30,3 +30,12 @@ def one_line(value: object, limit: int | None = None) -> str:
 def cell(value: object, limit: int | None = 300) -> Text:
     """A table cell for ``value``: a rich Text, so brackets in it are never read as markup."""
     return Text(one_line(value, limit))
+
+
+# What json.dumps(ensure_ascii=False) leaves raw: it escapes C0 controls only.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
+def terminal_json(text: str) -> str:
+    """JSON text with DEL, C1 and bidi controls written as ``\\uXXXX``: the same data, inert."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m[0]):04x}", text)

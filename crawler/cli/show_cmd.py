@@ -7,7 +7,8 @@ import sys
 
 import click
 
-from crawler.cli.common import emit_records, fail, storage_options
+from crawler.cli.common import fail, storage_options
+from crawler.cli.plain_text import terminal_json
 from crawler.jobs.paths import Paths
 
 
@@ -17,7 +18,7 @@ from crawler.jobs.paths import Paths
 @click.option("--raw", is_flag=True, help="Print the archived HTTP response from its WARC.")
 @click.option("--versions", is_flag=True, help="List the article's earlier versions.")
 def show_command(id_or_url: str, paths: Paths, raw: bool, versions: bool) -> None:
-    """Print one article (by id or URL) as JSON."""
+    """Print one article (by id or URL) as JSON; control characters in it as \\u escapes."""
     from pipelines.db import open_engine
     from pipelines.errors import StoreError
     from pipelines.query import article_versions, get_article
@@ -29,7 +30,8 @@ def show_command(id_or_url: str, paths: Paths, raw: bool, versions: bool) -> Non
             fail(f"no article {id_or_url!r} in {paths.db_url}")
         assert article is not None
         if versions:
-            emit_records(article_versions(engine, article["id"]), "jsonl")
+            for version in article_versions(engine, article["id"]):
+                click.echo(terminal_json(json.dumps(version, ensure_ascii=False)))
             return
     except StoreError as exc:
         fail(str(exc))
@@ -37,7 +39,7 @@ def show_command(id_or_url: str, paths: Paths, raw: bool, versions: bool) -> Non
     if raw:
         _print_raw(article, paths)
         return
-    click.echo(json.dumps(article, ensure_ascii=False, indent=2, default=str))
+    click.echo(terminal_json(json.dumps(article, ensure_ascii=False, indent=2, default=str)))
 
 
 def _print_raw(article: dict, paths: Paths) -> None:

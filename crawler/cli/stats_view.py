@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import IO, Any
 
 from crawler.cli.tables import Column, print_line, print_table
 from crawler.jobs.paths import Paths
@@ -23,13 +23,13 @@ RUN_COLUMNS = (
 
 
 def took(seconds: float) -> str:
-    """A duration as ``42 s``, ``12 min`` or ``3 h 05``."""
+    """A duration as ``42s``, ``12m`` or ``3h05``."""
     if seconds < 100:
-        return f"{seconds:.0f} s"
+        return f"{seconds:.0f}s"
     if seconds < 6000:
-        return f"{seconds / 60:.0f} min"
+        return f"{seconds / 60:.0f}m"
     hours, rest = divmod(int(seconds) // 60, 60)
-    return f"{hours} h {rest:02d}"
+    return f"{hours}h{rest:02d}"
 
 
 def run_row(run: dict[str, Any], paths: Paths) -> dict[str, Any]:
@@ -52,17 +52,18 @@ def run_row(run: dict[str, Any], paths: Paths) -> dict[str, Any]:
     }
 
 
-def print_stats(result: dict[str, Any], paths: Paths) -> None:
+def print_stats(result: dict[str, Any], paths: Paths, *, out: IO[str] | None = None,
+                width: int | None = None) -> None:
     """The text form of `chinareport stats`."""
     status = ", ".join(f"{k} {v}" for k, v in sorted(result["by_status"].items())) or "none"
-    print_line(f"articles: {result['articles']} ({status}); fetches: {result['fetches']}")
+    print_line(f"articles: {result['articles']} ({status}); fetches: {result['fetches']}", out)
     count = Column("articles", justify="right")
-    print_table(result["by_channel"], ("site", "channel", count))
-    print_table(result["by_source"], ("source", count))
+    print_table(result["by_channel"], ("site", "channel", count), out=out, width=width)
+    print_table(result["by_source"], ("source", count), out=out, width=width)
     errors = [{"kind": k, "fetches": v} for k, v in result["fetch_errors"].items()]
     errors += [{"kind": f"HTTP {k}", "fetches": v} for k, v in result["http_errors"].items()]
     if errors:
-        print_table(errors, ("kind", Column("fetches", justify="right")))
+        print_table(errors, ("kind", Column("fetches", justify="right")), out=out, width=width)
     if result["runs"]:
-        print_table([run_row(r, paths) for r in result["runs"]], RUN_COLUMNS,
-                    title=f"crawl runs, latest first (log files in {paths.log_dir})")
+        print_table([run_row(r, paths) for r in result["runs"]], RUN_COLUMNS, out=out,
+                    width=width, title=f"crawl runs, latest first (log files in {paths.log_dir})")

@@ -50,7 +50,7 @@ ARTICLE_COLUMNS = (
     Column("id", justify="right"),
     Column("published", show=minutes),
     Column("title", grow=True),
-    Column("authors", from_width=80, max_width=10),
+    Column("authors", from_width=80, max_width=12),
     Column("channel", from_width=90, max_width=8),
     Column("source", from_width=100, max_width=14),
     Column("editors", from_width=120, max_width=12),
@@ -58,23 +58,28 @@ ARTICLE_COLUMNS = (
 )
 
 
-def output_console(out: IO[str] | None = None) -> Console:
-    """A console on ``out`` (standard output by default) that prints data, never markup."""
-    return Console(file=out, soft_wrap=False, highlight=False, markup=False, emoji=False)
+def output_console(out: IO[str] | None = None, width: int | None = None) -> Console:
+    """A console on ``out`` (standard output by default) that prints data, never markup.
+
+    Its width is the terminal's, else $COLUMNS, else 80 (a pipe, cron mail).
+    """
+    return Console(file=out, width=width, soft_wrap=False, highlight=False, markup=False,
+                   emoji=False)
 
 
 def print_table(rows: Iterable[dict[str, Any]], columns: Sequence[Column | str], *,
-                out: IO[str] | None = None, title: str | None = None) -> None:
+                out: IO[str] | None = None, title: str | None = None,
+                width: int | None = None) -> None:
     """Print ``rows`` as a table, each row on one line, long cells cut with an ellipsis."""
-    console = output_console(out)
+    console = output_console(out, width)
     shown = [c if isinstance(c, Column) else Column(c) for c in columns]
     shown = [c for c in shown if console.width >= c.from_width]
     grows = any(c.grow for c in shown)
     if title:
         console.print(one_line(title), overflow="ignore", crop=False)
     # Columns apart by two spaces: one of padding and the box's blank vertical line.
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, expand=grows, padding=(0, 1, 0, 0),
-                  header_style="bold")
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=grows,
+                  padding=(0, 1, 0, 0), header_style="bold")
     for column in shown:
         table.add_column(column.header or column.key, justify=column.justify, no_wrap=True,
                          overflow="ellipsis", max_width=column.max_width,

@@ -27,6 +27,16 @@ def _under(name: str, parents: tuple[str, ...]) -> bool:
     return any(name == p or name.startswith(p + ".") for p in parents)
 
 
+MAX_CHARS = 200  # of a message on the console: an item's repr can hold a whole article
+MAX_UNEXPECTED = 5  # tracebacks named on the console; the log file has them all
+
+
+def unexpected(record: logging.LogRecord) -> bool:
+    """Whether ``record`` carries a traceback that no network fault explains."""
+    exc = record.exc_info[1] if record.exc_info else None
+    return network_fault(exc) is None and (exc is not None or "Traceback" in record.getMessage())
+
+
 def console_line(record: logging.LogRecord, log_file: Path | None) -> str | None:
     """The one line a person sees for ``record``, or None when it belongs in the log file only."""
     exc = record.exc_info[1] if record.exc_info else None
@@ -34,13 +44,14 @@ def console_line(record: logging.LogRecord, log_file: Path | None) -> str | None
         return None
     message = record.getMessage().strip()
     lines = message.splitlines() or [""]
+    first = lines[0] if len(lines[0]) <= MAX_CHARS else lines[0][:MAX_CHARS] + "…"
     level = record.levelname.lower()
     log = str(log_file) if log_file else "the log"
-    if exc is not None or "Traceback" in message:
-        return f"{level}: {lines[0]} (unexpected: the traceback is in {log})"
-    if len(lines) > 1:
-        return f"{level}: {lines[0]} (more in {log})"
-    return f"{level}: {lines[0]}"
+    if unexpected(record):
+        return f"{level}: {first} (unexpected: the traceback is in {log})"
+    if len(lines) > 1 or first is not lines[0]:
+        return f"{level}: {first} (more in {log})"
+    return f"{level}: {first}"
 
 
 class ConsoleLines(logging.Handler):
@@ -51,11 +62,19 @@ class ConsoleLines(logging.Handler):
         super().__init__(level)
         self.say = say
         self.log_file = log_file
+        self.unexpected = 0
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
             line = console_line(record, self.log_file)
-            if line is not None:
-                self.say(line)
+            if line is None:
+                return
+            if unexpected(record):
+                self.unexpected += 1
+                if self.unexpected > MAX_UNEXPECTED:
+                    return
+                if self.unexpected == MAX_UNEXPECTED:
+                    line += "; further ones only in the log"
+            self.say(line)
         except Exception:  # noqa: BLE001 - logging must never stop the crawl
             self.handleError(record)

@@ -18,6 +18,7 @@ from pathlib import Path
 from scrapy.settings import Settings
 
 from crawler.downloadermiddlewares.fetch_log import ERROR_KINDS
+from crawler.parser.controls import strip_controls
 
 LOG_NAME = re.compile(r"run-\d+-\d{8}-\d{6}\.log")
 DEFAULT_KEEP = "100"
@@ -57,13 +58,18 @@ class RunLogFormatter(logging.Formatter):
         exc = record.exc_info[1] if record.exc_info else None
         kind = network_fault(exc)
         if kind is None:
-            return super().format(record)
-        one_line = logging.makeLogRecord(record.__dict__)
-        one_line.msg = f"{record.getMessage()}: {kind} ({str(exc).strip() or type(exc).__name__})"
-        one_line.args = None
-        one_line.exc_info = None
-        one_line.exc_text = None
-        return super().format(one_line)
+            text = super().format(record)
+        else:
+            one_line = logging.makeLogRecord(record.__dict__)
+            one_line.msg = (f"{record.getMessage()}: {kind} "
+                            f"({str(exc).strip() or type(exc).__name__})")
+            one_line.args = None
+            one_line.exc_info = None
+            one_line.exc_text = None
+            text = super().format(one_line)
+        # A message may quote page text: no escape sequence or bidi control from it reaches
+        # whoever reads the log in a terminal.
+        return strip_controls(text, keep_newlines=True) or ""
 
 
 def open_run_log(path: Path, level: str, settings: Settings) -> logging.Handler:
