@@ -110,3 +110,8 @@ def test_demo_runs_offline_without_a_traceback(tmp_path):
     assert "Traceback" not in result.stdout + result.stderr
     assert "64 new" in result.stdout
     assert "WARC files:        1" in result.stdout
+
+
+def test_invalid_keep_logs(tmp_path):
+    assert_one_line_error(chinareport("crawl", "http://127.0.0.1:1/", "--keep-logs", "lots",
+                                      "--data-dir", str(tmp_path)), "--keep-logs", "'lots'")

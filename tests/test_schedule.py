@@ -182,3 +182,29 @@ def test_max_failures_stops_a_schedule_of_a_refused_site_with_status_3(tmp_path)
                       "2 in a row")
     assert lines[-1] == "schedule ended after 2 run(s): 2 failed runs in a row (--max-failures 2)"
     assert result.stdout.count("pages fetched:     0") == 2  # each run summarised itself
+
+
+def test_the_console_and_log_flags_pass_on_to_each_run(tmp_path):
+    """-q, --keep-logs and -v given to schedule reach its runs (issue 14)."""
+    quiet, verbose = tmp_path / "quiet", tmp_path / "verbose"
+    with serve(build_site(12)) as server:
+        first = subprocess.run(
+            [sys.executable, "-m", "crawler", "schedule", "--every", "1s", "--max-runs", "2",
+             server.url + "/", "--data-dir", str(quiet), "-q", "--progress-every", "0.1",
+             "--keep-logs", "1", "-s", "AUTOTHROTTLE_ENABLED=False"],
+            check=False, capture_output=True, text=True, timeout=300,
+        )
+        second = subprocess.run(
+            [sys.executable, "-m", "crawler", "schedule", "--every", "1h", "--max-runs", "1",
+             server.url + "/", "--data-dir", str(verbose), "-v",
+             "-s", "AUTOTHROTTLE_ENABLED=False"],
+            check=False, capture_output=True, text=True, timeout=300,
+        )
+    assert first.returncode == 0, first.stderr
+    assert "crawling 0:" not in first.stderr  # -q: no progress lines
+    assert first.stdout.count("pages fetched:") == 2
+    assert len(_runs(quiet)) == 2
+    [log] = (quiet / "logs").glob("run-*.log")  # --keep-logs 1: the first run's log pruned
+    assert log.name.startswith("run-2-")
+    assert second.returncode == 0, second.stderr
+    assert "[scrapy.core.engine] INFO: Spider opened" in second.stderr  # -v: Scrapy's log

@@ -67,7 +67,7 @@ class ProgressReport:
     def from_crawler(cls, crawler: Crawler) -> ProgressReport:
         callback = crawler.settings.get("CHINAREPORT_PROGRESS")
         if not callback:
-            raise NotConfigured("nobody watches the progress")
+            raise NotConfigured  # nobody watches (a message would be a warning in the log)
         if isinstance(callback, str):
             callback = load_object(callback)
         interval = crawler.settings.getfloat("CHINAREPORT_PROGRESS_INTERVAL", 1.0)
