@@ -109,9 +109,8 @@ def test_a_bug_is_one_line_naming_the_log_file_that_has_its_traceback(
     assert 1 <= len(errors) <= 5, result.stderr  # 60 failing items, at most five lines
     for line in errors:
         assert line.startswith("error: Error processing")
-        assert line.endswith((f"(unexpected: the traceback is in {log})",
-                              f"(unexpected: the traceback is in {log}); further ones only "
-                              "in the log"))
+        named = f"(unexpected: the traceback is in {log})"
+        assert line.endswith((named, f"{named}; further ones only in the log"))
         assert len(line) < 400  # the item's repr (a whole article) is cut
     text = log.read_text(encoding="utf-8")
     assert "Traceback (most recent call last)" in text
