@@ -48,14 +48,23 @@ def clock(seconds: float) -> str:
     return str(timedelta(seconds=int(seconds)))
 
 
+def plural(count: int, noun: str) -> str:
+    """``1 error``, ``2 errors``."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def rate(progress: CrawlProgress) -> str:
+    """Pages a second: ``2.5/s``, ``20/s``."""
+    return f"{progress.rate:.1f}/s" if progress.rate < 10 else f"{progress.rate:,.0f}/s"
+
+
 def crawl_text(progress: CrawlProgress) -> str:
-    """A crawl's progress as one line of words and counts."""
+    """A crawl's progress as one line of about 80 characters (the summary has the rest)."""
     articles = progress.articles
     parts = [
-        f"{progress.pages:,} pages, {progress.rate:.1f}/s",
-        (f"{articles.get('new', 0):,} new, {articles.get('changed', 0):,} updated, "
-         f"{articles.get('unchanged', 0):,} unchanged"),
-        f"{sum(progress.errors.values()):,} errors",
+        f"{progress.pages:,} pages, {rate(progress)}",
+        f"{articles.get('new', 0):,} new, {articles.get('changed', 0):,} updated",
+        plural(sum(progress.errors.values()), "error"),
     ]
     if progress.waiting is not None:
         parts.append(f"{progress.waiting:,} waiting")
@@ -69,7 +78,7 @@ def crawl_block(progress: CrawlProgress) -> str:
     kinds = sorted(progress.errors.items(), key=lambda kv: (-kv[1], kv[0]))
     by_kind = f" ({', '.join(f'{k} {v}' for k, v in kinds)})" if kinds else ""
     return "\n".join([
-        f"{progress.pages:,} pages, {progress.rate:.1f}/s{waiting}",
+        f"{progress.pages:,} pages, {rate(progress)}{waiting}",
         (f"articles: {articles.get('new', 0):,} new, {articles.get('changed', 0):,} updated, "
          f"{articles.get('unchanged', 0):,} unchanged"),
         f"errors: {sum(progress.errors.values()):,}{by_kind}",
@@ -86,7 +95,7 @@ class StatusDisplay:
         self.every = every
         self.console = console or Console(stderr=True, highlight=False)
         self.started = time.monotonic()
-        self.last_line = self.started
+        self.next_line = self.started + every
         self.progress: Progress | None = None
         self.task: TaskID | None = None
         if mode == LIVE:
@@ -127,8 +136,9 @@ class StatusDisplay:
             self.progress.update(self.task, description=lines, completed=completed, total=total)
             return
         now = time.monotonic()
-        if self.mode == PLAIN and now - self.last_line >= self.every:
-            self.last_line = now
+        if self.mode == PLAIN and now >= self.next_line:
+            while self.next_line <= now:  # every N seconds from the start, none to catch up
+                self.next_line += self.every
             self.say(f"{self.label} {clock(now - self.started)}: {plain or text}")
 
     def say(self, line: str) -> None:

@@ -58,12 +58,15 @@ def print_stats(result: dict[str, Any], paths: Paths, *, out: IO[str] | None = N
     status = ", ".join(f"{k} {v}" for k, v in sorted(result["by_status"].items())) or "none"
     print_line(f"articles: {result['articles']} ({status}); fetches: {result['fetches']}", out)
     count = Column("articles", justify="right")
-    print_table(result["by_channel"], ("site", "channel", count), out=out, width=width)
-    print_table(result["by_source"], ("source", count), out=out, width=width)
     errors = [{"kind": k, "fetches": v} for k, v in result["fetch_errors"].items()]
     errors += [{"kind": f"HTTP {k}", "fetches": v} for k, v in result["http_errors"].items()]
-    if errors:
-        print_table(errors, ("kind", Column("fetches", justify="right")), out=out, width=width)
-    if result["runs"]:
-        print_table([run_row(r, paths) for r in result["runs"]], RUN_COLUMNS, out=out,
-                    width=width, title=f"crawl runs, latest first (log files in {paths.log_dir})")
+    runs = [run_row(r, paths) for r in result["runs"]]
+    for title, rows, columns in (
+        ("articles by channel", result["by_channel"], ("site", "channel", count)),
+        ("articles by source", result["by_source"], ("source", count)),
+        ("fetch errors", errors, ("kind", Column("fetches", justify="right"))),
+        (f"crawl runs, latest first (log files in {paths.log_dir})", runs, RUN_COLUMNS),
+    ):
+        if rows:
+            print_line("", out)
+            print_table(rows, columns, out=out, width=width, title=title)
