@@ -120,6 +120,7 @@ class ChinareportSpider(Spider):
         from scrapy.spidermiddlewares.httperror import HttpError
 
         from crawler.downloadermiddlewares.fetch_log import ERROR_KINDS, error_kind
+        from crawler.downloadermiddlewares.start_pages import REASONS
 
         exc = failure.value
         if isinstance(exc, HttpError):
@@ -127,7 +128,8 @@ class ChinareportSpider(Spider):
         elif isinstance(exc, IgnoreRequest):
             reason = "robots.txt disallows it" if "robots.txt" in str(exc) else str(exc)
         elif type(exc).__name__ in ERROR_KINDS:
-            reason = error_kind(exc).replace("_", " ")
+            kind = error_kind(exc)
+            reason = REASONS.get(kind, kind.replace("_", " "))
         else:
             failure.raiseException()  # not the network's doing: Scrapy logs it with its traceback
         url = failure.request.url  # type: ignore[attr-defined]
