@@ -32,6 +32,8 @@ _GZIP_MAGIC = b"\x1f\x8b"
 class CopiedRecord:
     """What an excerpt needs to know of one copied record."""
 
+    source: str  # the file it was copied from (base name) and its offset there
+    offset: int
     record_type: str
     uri: str
     date: str
@@ -64,6 +66,16 @@ class ExcerptReport:
     problems: list[str] = field(default_factory=list)
     copied: list[CopiedRecord] = field(default_factory=list)
 
+    def replayable(self) -> set[tuple[str, int]]:
+        """(source file, offset) of the copied responses, and of the revisits whose original
+        was copied too: the captures a replay tool can serve."""
+        unresolved = set(self.unresolved_revisits())
+        return {
+            (r.source, r.offset)
+            for r in self.copied
+            if r.record_type in ("response", "revisit") and r not in unresolved
+        }
+
     def unresolved_revisits(self) -> list[CopiedRecord]:
         """Revisits whose original (refers-to URI and date) is not among the copied records."""
         originals = {(r.uri, r.date) for r in self.copied if r.record_type == "response"}
@@ -72,12 +84,13 @@ class ExcerptReport:
         ]
 
 
-def _read_member(handle: BinaryIO, where: str, offset: int, length: int | None) -> _Member:
+def _read_member(handle: BinaryIO, source: Path, offset: int, length: int | None) -> _Member:
     """Parse the record stored at ``offset`` (checking its digests) and return its exact bytes."""
+    where = f"{source} at offset {offset}"
     handle.seek(offset)
-    source: BinaryIO = io.BytesIO(handle.read(length)) if length is not None else handle
+    stream: BinaryIO = io.BytesIO(handle.read(length)) if length is not None else handle
     try:
-        it = ArchiveIterator(source, check_digests=True)
+        it = ArchiveIterator(stream, check_digests=True)
         record = next(iter(it), None)
         if record is None:
             raise ArchiveError(f"{where}: no WARC record there")
@@ -92,7 +105,7 @@ def _read_member(handle: BinaryIO, where: str, offset: int, length: int | None) 
     except ArchiveError:
         raise
     except Exception as exc:  # warcio and zlib fail on damaged input with assorted types
-        raise ArchiveError(f"{where}: damaged WARC record ({type(exc).__name__}: {exc})") from exc
+        raise ArchiveError(f"{where}: damaged WARC record ({_reason(exc)})") from exc
     if not size or (length is not None and size != length):
         raise ArchiveError(f"{where}: record is {size} bytes, expected {length}")
     handle.seek(offset)
@@ -103,6 +116,8 @@ def _read_member(handle: BinaryIO, where: str, offset: int, length: int | None) 
     refers_uri = headers.get_header("WARC-Refers-To-Target-URI")
     http = record.http_headers
     copied = CopiedRecord(
+        source=source.name,
+        offset=offset,
         record_type=record.rec_type,
         uri=headers.get_header("WARC-Target-URI") or "",
         date=headers.get_header("WARC-Date") or "",
@@ -117,6 +132,14 @@ def _read_member(handle: BinaryIO, where: str, offset: int, length: int | None) 
         headers.get_header("WARC-Record-ID") or "",
         headers.get_header("WARC-Concurrent-To") or "",
     )
+
+
+def _reason(exc: Exception) -> str:
+    # warcio quotes the damaged bytes it met: binary noise, not a reason.
+    message = str(exc)
+    if message.isprintable() and message.isascii() and len(message) <= 100:
+        return f"{type(exc).__name__}: {message}"
+    return type(exc).__name__
 
 
 class RecordCopier:
@@ -158,14 +181,14 @@ class RecordCopier:
             return True
         try:
             with source.open("rb") as handle:
-                first = _read_member(handle, f"{source} at offset {offset}", offset, length)
+                first = _read_member(handle, source, offset, length)
                 if first.record.record_type not in ("response", "revisit"):
                     raise ArchiveError(
                         f"{source} at offset {offset}: a {first.record.record_type} record, "
                         "not a response or revisit"
                     )
                 after = offset + length
-                request = _read_member(handle, f"{source} at offset {after}", after, None)
+                request = _read_member(handle, source, after, None)
                 if request.record.record_type != "request" or request.concurrent_to != (
                     first.record_id
                 ):
@@ -179,9 +202,12 @@ class RecordCopier:
             self._problem(str(exc))
             return False
         self._done.add(key)
-        self._append(first)
-        self._append(request)
+        compressed = first.data.startswith(_GZIP_MAGIC)
+        self._append(first, compressed)
+        self._append(request, compressed)
         self.report.exchanges += 1
+        if self._outputs[compressed].size >= self.max_size:  # between exchanges, never inside
+            self._close(compressed)
         return True
 
     def note_problem(self, message: str) -> None:
@@ -189,11 +215,10 @@ class RecordCopier:
         self._problem(message)
 
     def _problem(self, message: str) -> None:
-        logger.error("%s", message)
+        logger.debug("%s", message)  # the caller reports problems to the user
         self.report.problems.append(message)
 
-    def _append(self, member: _Member) -> None:
-        compressed = member.data.startswith(_GZIP_MAGIC)
+    def _append(self, member: _Member, compressed: bool) -> None:
         output = self._outputs.get(compressed)
         if output is None:
             output = self._outputs[compressed] = self._open(compressed)
@@ -204,8 +229,6 @@ class RecordCopier:
         output.size += len(member.data)
         self.report.records += 1
         self.report.copied.append(member.record)
-        if output.size >= self.max_size:
-            self._close(compressed)
 
     def _open(self, compressed: bool) -> _Output:
         self._serial += 1

@@ -68,10 +68,11 @@ def write_wacz(
         _pages_file(pages, pages_path, title)
         partial = Path(scratch) / target.name
         args = ["create", "-o", str(partial), "--pages", str(pages_path), "--copy-pages"]
-        args += ["--title", title, "--desc", description, *inputs]
+        # "--name=value": a title that starts with "-" is still a value.
+        args += [f"--title={title}", f"--desc={description}", "--", *inputs]
         said = io.StringIO()
         try:
-            with contextlib.redirect_stdout(said):
+            with contextlib.redirect_stdout(said), contextlib.redirect_stderr(said):
                 status = wacz_main(args)
         except SystemExit as exc:  # its argument parser exits on what it refuses
             status = exc.code if isinstance(exc.code, int) else 1

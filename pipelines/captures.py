@@ -1,15 +1,14 @@
 """Where an article's archived fetches are: the WARC locators of the fetches table, by URL.
 
 The WACZ export asks here which records hold the articles a search found: every fetch of each
-URL an article needs (its pages, its images), and the responses its revisits refer to.
+URL an article needs (its pages, its images).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -107,34 +106,3 @@ def captures_in_file(engine: Engine, filename: str) -> list[Capture]:
             _archived().where(Fetch.warc_filename == filename).order_by(Fetch.warc_offset)
         )
         return [_capture(row) for row in rows]
-
-
-def _moment(warc_date: str) -> datetime:
-    try:
-        return datetime.fromisoformat(warc_date)
-    except ValueError:
-        return datetime.max.replace(tzinfo=UTC)
-
-
-def revisited(engine: Engine, revisits: Sequence[Capture]) -> list[Capture]:
-    """The response each revisit stands for: the URL's latest response with the same payload
-    digest up to the revisit's date (the capture the crawl named in the revisit record)."""
-    originals: dict[int, Capture] = {}
-    with read_transaction(engine) as conn:
-        for revisit in revisits:
-            if revisit.record_type != "revisit" or not revisit.payload_digest:
-                continue
-            rows = conn.execute(
-                _archived().where(
-                    Fetch.url == revisit.url,
-                    Fetch.warc_record_type == "response",
-                    Fetch.payload_digest == revisit.payload_digest,
-                )
-            )
-            # WARC-Dates are compared as times: their text drops ".000000" on whole seconds.
-            when = _moment(revisit.warc_date)
-            earlier = [c for c in map(_capture, rows) if _moment(c.warc_date) <= when]
-            if earlier:
-                best = max(earlier, key=lambda c: (_moment(c.warc_date), c.fetch_id))
-                originals[best.fetch_id] = best
-    return list(originals.values())

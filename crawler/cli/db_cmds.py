@@ -168,7 +168,13 @@ def _export_wacz(
         fail(f"no article matches {selection_label(text, filters) or 'in ' + paths.db_url}")
     if report.whole_files:
         click.echo(f"WARC files:   {report.whole_files}, whole", err=True)
-    if report.records:
+    if report.damaged_files:
+        click.echo(
+            f"WARC records: {report.records:,}, copied one by one from "
+            f"{_files(report.source_files)} not whole",
+            err=True,
+        )
+    elif report.records:
         click.echo(
             f"WARC records: {report.records:,}, copied from {_files(report.source_files)} "
             f"(pages 2..n: {report.other_pages}, images: {report.images}, "
@@ -178,16 +184,23 @@ def _export_wacz(
     click.echo(
         f"exported {report.listed} articles to {output} ({report.wacz_bytes:,} bytes)", err=True
     )
-    if report.not_archived:
+    if report.listed < report.articles:
         click.echo(
-            f"chinareport: warning: {len(report.not_archived)} matching articles have no "
-            "archived response and are not in the pages list",
+            f"chinareport: warning: {report.articles - report.listed} of the "
+            f"{report.articles} matching articles have no exported capture and are not in "
+            "the pages list",
+            err=True,
+        )
+    for where in report.damaged_files:
+        click.echo(
+            f"chinareport: error: {where}: damaged or truncated record; the file's records "
+            "that the database knows were copied one by one",
             err=True,
         )
     for problem in report.problems:
         click.echo(f"chinareport: error: {problem}", err=True)
-    if report.problems:
-        fail(f"{len(report.problems)} record(s) could not be exported; the rest is in {output}")
+    if report.problems or report.damaged_files:
+        fail(f"the records named above could not be exported; everything else is in {output}")
 
 
 @click.command("stats")

@@ -2,10 +2,11 @@
 
 Without a filter every closed WARC file of the data folder goes in whole. With one, only what
 the matching articles need: the response (or revisit) and request records of every fetch of
-each article, of its pages 2..n, of its archived images, and the responses its revisits refer
-to, copied byte for byte into new WARC files (``archive.excerpt``). Either way the pages list
-names each article once, at its latest capture, with its title from the database; py-wacz
-(``archive.wacz``) writes the index and datapackage.json. Nothing in the data folder changes.
+each article, of its pages 2..n and of its archived images, copied byte for byte into new
+WARC files (``archive.excerpt``); a revisit's original is an earlier fetch of the same URL, so
+it is among them. Either way the pages list names each article once, at its latest exported
+capture, with its title from the database; py-wacz (``archive.wacz``) writes the index and
+datapackage.json. Nothing in the data folder changes.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from pipelines.captures import (
     canonical_or_none,
     captures_in_file,
     captures_of,
-    revisited,
 )
 from pipelines.query import iter_articles
 
@@ -55,7 +55,7 @@ class WaczReport:
     images: int = 0  # archived image fetches
     revisits: int = 0
     wacz_bytes: int = 0
-    not_archived: list[str] = field(default_factory=list)  # articles without an archived fetch
+    damaged_files: list[str] = field(default_factory=list)  # not whole: copied record by record
     problems: list[str] = field(default_factory=list)
 
 
@@ -95,10 +95,7 @@ def export_wacz(
     report.articles = len(articles)
     if not articles:
         return report
-    listed = [page for page in map(_page, articles) if page is not None]
-    report.listed = len(listed)
-    report.not_archived = [a.url for a in articles if not a.captures]
-    if not listed:
+    if not any(a.captures for a in articles):
         raise WaczExportError(
             f"none of the {len(articles)} matching articles has an archived response "
             "in the fetches table"
@@ -108,27 +105,34 @@ def export_wacz(
     try:
         with tempfile.TemporaryDirectory(dir=output.parent, prefix=".wacz-export-") as scratch:
             info = _warcinfo(engine, warc_dir, label, len(articles))
-            copier = RecordCopier(Path(scratch), info, prefix="chinareport-export")
-            with copier:
+            with RecordCopier(Path(scratch), info, prefix="chinareport-export") as copier:
                 if whole:
                     files = _whole_files(engine, warc_dir, copier, report)
                 else:
-                    _copy_needed(engine, articles, warc_dir, copier, report)
+                    _copy_needed(articles, warc_dir, copier, report)
                     files = []
-            for revisit in copier.report.unresolved_revisits():
+            copied = copier.report
+            for revisit in copied.unresolved_revisits():
                 copier.note_problem(
                     f"revisit of {revisit.uri} at {revisit.date}: the response it refers to "
                     f"({revisit.refers_to[1] if revisit.refers_to else '?'}) is not in the export"
                 )
-            report.records = copier.report.records
-            report.problems += copier.report.problems
-            write_wacz(
-                [*files, *copier.report.files],
-                listed,
-                output,
-                title=title,
-                description=description,
-            )
+            report.records = copied.records
+            report.problems += copied.problems
+            # Only captures a replay tool can serve go in the pages list.
+            whole_names = {path.name for path in files}
+            replayable = copied.replayable()
+            pages = [
+                page
+                for page in (_page(a, whole_names, replayable) for a in articles)
+                if page is not None
+            ]
+            report.listed = len(pages)
+            warcs = [*files, *copied.files]
+            if not warcs:
+                where = f"in {warc_dir}" if whole else "of the matching articles"
+                raise WaczExportError(f"no readable WARC record {where}: no WACZ written")
+            write_wacz(warcs, pages, output, title=title, description=description)
     except ArchiveError as exc:
         raise WaczExportError(str(exc)) from exc
     except OSError as exc:
@@ -225,9 +229,14 @@ def _locator(capture: Capture) -> dict[str, Any]:
     }
 
 
-def _page(article: _Article) -> Page | None:
-    """The article's pages.jsonl entry: its latest capture that served the page (status 200)."""
-    served = [c for c in article.captures if c.status == 200]
+def _page(article: _Article, whole: set[str], copied: set[tuple[str, int]]) -> Page | None:
+    """The article's pages.jsonl entry: its latest exported capture that served the page."""
+    served = [
+        c
+        for c in article.captures
+        if c.status == 200
+        and (c.warc_filename in whole or (c.warc_filename, c.warc_offset) in copied)
+    ]
     if not served:
         return None
     latest = served[-1]  # captures come oldest first
@@ -235,15 +244,14 @@ def _page(article: _Article) -> Page | None:
 
 
 def _copy_needed(
-    engine: Any,
     articles: list[_Article],
     warc_dir: Path,
     copier: RecordCopier,
     report: WaczReport,
 ) -> None:
+    # A revisit's original is an earlier capture of the same URL, so it is among the fetches
+    # taken; the copier's report confirms it from the records' own WARC-Refers-To headers.
     needed = {(c.warc_filename, c.warc_offset): c for a in articles for c in a.needs}
-    revisits = [c for c in needed.values() if c.record_type == "revisit"]
-    needed.update({(c.warc_filename, c.warc_offset): c for c in revisited(engine, revisits)})
     report.revisits = sum(1 for c in needed.values() if c.record_type == "revisit")
     report.source_files = len({name for name, _ in needed})
     for (name, offset), capture in sorted(needed.items()):
@@ -265,14 +273,11 @@ def _whole_files(
         if end == path.stat().st_size:
             whole.append(path)
             continue
-        copier.note_problem(
-            f"{path} at offset {end}: damaged or truncated record; the file's other records "
-            "known to the database are exported one by one"
-        )
+        report.damaged_files.append(f"{path} at offset {end}")
         for capture in captures_in_file(engine, path.name):
             copier.copy_exchange(path, capture.warc_offset, capture.warc_length)
     report.whole_files = len(whole)
-    report.source_files = len(files)
+    report.source_files = len(report.damaged_files)
     return whole
 
 
