@@ -108,7 +108,7 @@ def test_a_damaged_record_is_named_and_the_others_still_copied(tmp_path):
 
 
 def test_a_response_whose_request_is_cut_off_is_not_copied_alone(tmp_path):
-    source, (first, other, again) = _archive(tmp_path / "src")
+    source, (first, _, again) = _archive(tmp_path / "src")
     cut = again.offset + again.length + 10  # inside the last request record
     source.write_bytes(source.read_bytes()[:cut])
     with RecordCopier(tmp_path / "out", {}) as copier:

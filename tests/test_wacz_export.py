@@ -13,12 +13,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from test_replay_pywb import pywb_python
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.index import write_cdxj
 from crawler.sample_site import build_site, serve
 from pipelines.canonical import canonical_url
-from test_replay_pywb import REPLAY, pywb_python
 
 BIN = Path(sys.executable).parent
 CHANNEL = "经济"  # a channel of the sample site with a two-page article
@@ -247,13 +246,28 @@ def test_multi_page_article_and_revisits_come_with_what_they_refer_to(crawled, t
         assert revisit["refers"] in originals, revisit["uri"]
 
 
+REPLAY_COLLECTION = """
+import json, sys
+from pywb.apps.frontendapp import FrontEndApp
+import webtest
+
+app = webtest.TestApp(FrontEndApp(custom_config={"collections_root": sys.argv[1]}))
+out = {}
+for path in json.loads(sys.argv[2]):
+    res = app.get(path, expect_errors=True)
+    out[path] = {"status": res.status_int, "body": res.body.decode("latin-1")}
+print(json.dumps(out))
+"""
+
+
 @pytest.mark.slow
 def test_pywb_replays_the_filtered_wacz_articles_and_not_the_others(crawled, tmp_path):
     python = pywb_python()
-    folder = _unpack(crawled["out"] / "chosen.wacz", tmp_path / "wacz")
-    warcs = folder / "archive"
-    index = tmp_path / "index.cdxj"
-    write_cdxj(sorted(warcs.glob("*.warc.gz")), index)
+    manager = python.parent / "wb-manager"
+    for args in (["init", "c"], ["add", "--unpack-wacz", "c", str(crawled["out"] / "chosen.wacz")]):
+        done = subprocess.run([str(manager), *args], cwd=tmp_path, check=False,
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-3000:]
     chosen = _chosen_articles(crawled["data"])
     others = [row["url"] for row in _rows(
         crawled["data"],
@@ -262,10 +276,9 @@ def test_pywb_replays_the_filtered_wacz_articles_and_not_the_others(crawled, tmp
     assert others
     paths = [f"/c/mp_/{a['url']}" for a in chosen] + [f"/c/mp_/{url}" for url in others]
     script = tmp_path / "replay.py"
-    # The bytes as served (latin-1 carries them through JSON): some pages are in GBK.
-    script.write_text(REPLAY.replace('decode("utf-8", "replace")', 'decode("latin-1")'))
+    script.write_text(REPLAY_COLLECTION)
     result = subprocess.run(
-        [str(python), str(script), str(index), str(warcs) + "/", json.dumps(paths)],
+        [str(python), str(script), str(tmp_path / "collections"), json.dumps(paths)],
         check=False, capture_output=True, text=True, timeout=300, cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -273,7 +286,8 @@ def test_pywb_replays_the_filtered_wacz_articles_and_not_the_others(crawled, tmp
     for article in chosen:
         reply = replies[f"/c/mp_/{article['url']}"]
         assert reply["status"] == 200, article["url"]
-        served = reply["text"].encode("latin-1").decode(article["charset"] or "utf-8")
+        # The bytes as served (latin-1 carried them through JSON): some pages are in GBK.
+        served = reply["body"].encode("latin-1").decode(article["charset"] or "utf-8")
         assert article["title"] in served, article["url"]
     for url in others:
         assert replies[f"/c/mp_/{url}"]["status"] == 404, url
