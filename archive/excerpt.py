@@ -164,7 +164,6 @@ class RecordCopier:
         self.prefix = prefix
         self.max_size = max_size
         self.report = ExcerptReport()
-        self._builder = _WarcioWriter(None, gzip=False, warc_version=WARC_VERSION)
         self._outputs: dict[bool, _Output] = {}
         self._done: set[tuple[str, int]] = set()
         self._serial = 0

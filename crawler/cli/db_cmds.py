@@ -177,7 +177,7 @@ def _export_wacz(
     elif report.records:
         click.echo(
             f"WARC records: {report.records:,}, copied from {_files(report.source_files)} "
-            f"(pages 2..n: {report.other_pages}, images: {report.images}, "
+            f"(pages 2..n: {len(report.other_pages)}, images: {len(report.images)}, "
             f"revisits: {report.revisits})",
             err=True,
         )

@@ -51,8 +51,8 @@ class WaczReport:
     whole_files: int = 0  # WARC files packaged whole
     records: int = 0  # records copied one by one into new WARC files
     source_files: int = 0  # WARC files those records came from
-    other_pages: int = 0  # pages 2..n of multi-page articles
-    images: int = 0  # archived image fetches
+    other_pages: set[str] = field(default_factory=set)  # archived pages 2..n (URLs)
+    images: set[str] = field(default_factory=set)  # archived images of the articles (URLs)
     revisits: int = 0
     wacz_bytes: int = 0
     damaged_files: list[str] = field(default_factory=list)  # not whole: copied record by record
@@ -192,11 +192,11 @@ def _resolve(
         if copying:
             for url in more_pages.get(record["id"], []):
                 extra = found.get(canonical_or_none(url) or "", [])
-                report.other_pages += bool(extra)
+                report.other_pages.update(c.url for c in extra[:1])
                 needs += extra
             for src in record["images"]:
                 image = found.get(canonical_or_none(src) or "", [])
-                report.images += len(image)
+                report.images.update(c.url for c in image[:1])
                 needs += image
         articles.append(_Article(record["id"], record["url"], record["title"], own, needs))
     return articles
