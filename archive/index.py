@@ -13,6 +13,10 @@ import archive.reader  # noqa: F401  (installs warcio's br/zstd decompressors)
 from archive.errors import ArchiveError
 from archive.recovery import complete_members
 
+# cdxj-indexer's own default, named here: py-wacz appends "warcinfo" to the class default when
+# it is imported, and an index for replay tools should not change with what else was loaded.
+INDEXED_RECORDS = "response,revisit,resource,metadata"
+
 
 def _verify_members(path: Path) -> None:
     _, end = complete_members(path)
@@ -42,7 +46,11 @@ def write_cdxj(
             _verify_members(Path(path))
     output = os.fspath(out) if isinstance(out, (str, os.PathLike)) else out
     indexer = CDXJIndexer(
-        output, inputs, sort=True, dir_root=os.fspath(dir_root) if dir_root else None
+        output,
+        inputs,
+        sort=True,
+        dir_root=os.fspath(dir_root) if dir_root else None,
+        records=INDEXED_RECORDS,
     )
     try:
         indexer.process_all()

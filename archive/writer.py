@@ -39,7 +39,9 @@ Header = tuple[str, str]
 _serial = itertools.count(1)  # process-wide, so two writers in one process never share a name
 
 
-def _software() -> str:
+def software_name() -> str:
+    """This program and its WARC library with their versions, for warcinfo records."""
+
     def version(dist: str) -> str:
         try:
             return metadata.version(dist)
@@ -147,7 +149,7 @@ class WarcWriter:
         self.directory = Path(directory)
         self.max_size = max_size
         self.prefix = prefix
-        self.software = software or _software()
+        self.software = software or software_name()
         self.user_agent = user_agent
         self.robots = robots
         self.host = host or socket.gethostname()

@@ -199,9 +199,17 @@ def search_articles(
 
 
 def iter_articles(
-    engine: Engine, text: str | None = None, *, batch_size: int = 500, **filters: Any
+    engine: Engine,
+    text: str | None = None,
+    *,
+    batch_size: int = 500,
+    full: bool = False,
+    **filters: Any,
 ) -> Iterator[dict[str, Any]]:
-    """Every matching article in id order, read in batches (for exports of any size)."""
+    """Every matching article in id order, read in batches (for exports of any size).
+
+    With ``full`` each record also has its storage details (canonical URL, page count, ...).
+    """
     last_id = 0
     while True:
         with read_transaction(engine) as conn:
@@ -209,7 +217,7 @@ def iter_articles(
             rows = conn.execute(
                 stmt.where(Article.id > last_id).order_by(Article.id).limit(batch_size)
             ).all()
-            records = load_records(conn, rows)
+            records = load_records(conn, rows, full=full)
         if not records:
             return
         yield from records

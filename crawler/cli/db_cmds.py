@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -81,10 +82,10 @@ def query_command(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(("jsonl", "csv", "parquet")),
+    type=click.Choice(("jsonl", "csv", "parquet", "wacz")),
     default="jsonl",
     show_default=True,
-    help="File format (parquet needs the parquet extra).",
+    help="File format (parquet needs the parquet extra; wacz: the articles' archived pages).",
 )
 @click.option(
     "-o",
@@ -94,23 +95,117 @@ def query_command(
     type=click.Path(dir_okay=False),
     help="File to write.",
 )
+@click.option("--title", help="WACZ: the collection's title (default: what was selected).")
+@click.option("--description", help="WACZ: the collection's description.")
+@click.option("--force", is_flag=True, help="WACZ: replace an existing file.")
 @storage_options
 def export_command(
-    text: str | None, filters: dict[str, Any], fmt: str, output: str, paths: Paths
+    text: str | None,
+    filters: dict[str, Any],
+    fmt: str,
+    output: str,
+    title: str | None,
+    description: str | None,
+    force: bool,
+    paths: Paths,
 ) -> None:
-    """Write every matching article to a jsonl, csv or parquet file."""
+    """Write every matching article to a jsonl, csv, parquet or WACZ file.
+
+    A WACZ (web archive collection, for ReplayWeb.page or pywb) holds without filters every
+    WARC file of the data folder; with filters, the archived records of the matching articles.
+    """
     from pipelines.errors import StoreError
     from pipelines.export import export_records
     from pipelines.query import iter_articles, parse_bound
 
+    if fmt != "wacz":
+        for name, value in (("--title", title), ("--description", description), ("--force", force)):
+            if value:
+                fail(f"{name} is for --format wacz")
     try:
         parse_bound(filters["since"])
         parse_bound(filters["until"])
+        if fmt == "wacz":
+            _export_wacz(text, filters, Path(output), title, description, force, paths)
+            return
         count = export_records(iter_articles(_open(paths), text, **filters), output, fmt)
     except StoreError as exc:
         fail(str(exc))
         return
     click.echo(f"exported {count} articles to {output}", err=True)
+
+
+def _files(count: int) -> str:
+    return f"{count} file" + ("s" if count != 1 else "")
+
+
+def _export_wacz(
+    text: str | None,
+    filters: dict[str, Any],
+    output: Path,
+    title: str | None,
+    description: str | None,
+    force: bool,
+    paths: Paths,
+) -> None:
+    from crawler.jobs.wacz_export import WaczExportError, export_wacz, selection_label
+
+    if not output.parent.is_dir():
+        fail(f"cannot write {output}: no folder {output.parent}")
+    if output.exists() and not force:
+        fail(f"{output} exists: use --force to replace it")
+    if not paths.warc_dir.is_dir():
+        fail(f"no WARC folder at {paths.warc_dir}")
+    try:
+        report = export_wacz(
+            _open(paths),
+            paths.warc_dir,
+            output,
+            text=text,
+            filters=filters,
+            title=title,
+            description=description,
+        )
+    except WaczExportError as exc:
+        fail(str(exc))
+        return
+    if not report.articles:
+        fail(f"no article matches {selection_label(text, filters) or 'in ' + paths.db_url}")
+    if report.whole_files:
+        click.echo(f"WARC files:   {report.whole_files}, whole", err=True)
+    if report.damaged_files:
+        click.echo(
+            f"WARC records: {report.records:,}, copied one by one from "
+            f"{_files(report.source_files)} not whole",
+            err=True,
+        )
+    elif report.records:
+        click.echo(
+            f"WARC records: {report.records:,}, copied from {_files(report.source_files)} "
+            f"(pages 2..n: {len(report.other_pages)}, images: {len(report.images)}, "
+            f"revisits: {report.revisits})",
+            err=True,
+        )
+    click.echo(
+        f"exported {report.listed} articles to {output} ({report.wacz_bytes:,} bytes)", err=True
+    )
+    if report.listed < report.articles:
+        click.echo(
+            f"chinareport: warning: {report.articles - report.listed} of the "
+            f"{report.articles} matching articles have no exported capture and are not in "
+            "the pages list",
+            err=True,
+        )
+    for where in report.damaged_files:
+        click.echo(
+            f"chinareport: error: {where}: damaged or truncated record; the file's records "
+            "that the database knows were copied one by one",
+            err=True,
+        )
+    for problem in report.problems:
+        click.echo(f"chinareport: error: {problem}", err=True)
+    if report.problems or report.damaged_files:
+        fail(f"the records named above could not be exported; everything else is in {output}")
 
 
 @click.command("stats")
