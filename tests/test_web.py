@@ -219,7 +219,7 @@ def test_article_page_shows_every_field(web: Web) -> None:
 
 def test_images_that_were_not_archived_are_caption_and_url_as_text(web: Web) -> None:
     record = next(r for r in search_articles(web.engine, limit=None) if r["images"])
-    doc, response = web.page(f"/articles/{record['id']}")
+    doc, _ = web.page(f"/articles/{record['id']}")
     figures = doc.cssselect("section.images figure")
     assert len(figures) == len(record["images"])
     for figure, image in zip(figures, record["images"], strict=True):

@@ -33,7 +33,7 @@ class Beacon:
         beacon = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802  (http.server's name)
+            def do_GET(self) -> None:
                 beacon.requests.append(self.path)
                 self.send_response(204)
                 self.end_headers()
