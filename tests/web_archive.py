@@ -8,6 +8,8 @@ one changes between the two crawls (so it has an earlier version to compare with
 
 from __future__ import annotations
 
+import re
+import signal
 import subprocess
 import sys
 import threading
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from crawler.sample_site import Page, build_site, serve
 
@@ -140,3 +142,39 @@ def build(data: Path, db_url: str | None = None) -> WebArchive:
         changed=url + changed,
         truth={url + path: truth for path, truth in site.truth.items()},
     )
+
+
+class Serving:
+    """`chinareport serve --port 0` in a subprocess; ``.url`` is the URL it printed."""
+
+    def __init__(self, *args: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "crawler", "serve", "--port", "0", *args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        assert self.process.stdout is not None
+        self.first_line = self.process.stdout.readline()
+        found = re.search(r"http://\S+/", self.first_line)
+        if found is None:
+            self.process.kill()
+            _, err = self.process.communicate(timeout=10)
+            raise AssertionError(f"serve printed {self.first_line!r}\n{err}")
+        self.url = found.group().rstrip("/")
+
+    def stop(self) -> tuple[int, str]:
+        """Ctrl-C (SIGINT), as a person stops it; returns (exit status, standard error)."""
+        self.process.send_signal(signal.SIGINT)
+        try:
+            _, err = self.process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            _, err = self.process.communicate()
+            raise AssertionError(f"serve did not stop on SIGINT\n{err}") from None
+        return self.process.returncode, err
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process.poll() is None:
+            self.stop()

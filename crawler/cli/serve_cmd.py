@@ -49,5 +49,8 @@ def command(host: str, port: int, paths: Paths) -> None:
             "can read the archive",
             err=True,
         )
-    click.echo(f"Serving {paths.db_url} at {url_of(sock)} (Ctrl-C stops)", nl=True)
-    run(app, sock)
+    try:
+        click.echo(f"Serving {app.state.site.db_label} at {url_of(sock)} (Ctrl-C stops)")
+        run(app, sock)
+    except KeyboardInterrupt:  # Ctrl-C before the server took over its signals: same end
+        sock.close()

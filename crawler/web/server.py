@@ -1,6 +1,7 @@
 """Running the app: bind the socket (so the URL printed is the one served), then uvicorn.
 
-Uvicorn handles SIGINT/SIGTERM itself: Ctrl-C finishes the requests in flight and returns.
+Uvicorn handles SIGINT/SIGTERM itself: Ctrl-C finishes the requests in flight, then raises
+the signal again once it is done; that KeyboardInterrupt is the normal end of serving.
 """
 
 from __future__ import annotations
@@ -52,4 +53,9 @@ def run(app: Starlette, sock: socket.socket) -> None:
     import uvicorn
 
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
-    uvicorn.Server(config).run(sockets=[sock])
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()
