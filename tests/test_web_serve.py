@@ -7,11 +7,9 @@ from __future__ import annotations
 import json
 import shutil
 import socket
-import struct
 import urllib.error
 import urllib.request
-import zlib
-from datetime import UTC, datetime
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -19,14 +17,11 @@ from urllib.parse import quote
 import lxml.html
 import pytest
 from starlette.testclient import TestClient
-from web_archive import Serving, run_cli
+from web_archive import HOSTILE, IMAGES, JS, SEEN, Serving, build_hostile, png, record_of, run_cli
 
-from archive.writer import WarcWriter
 from crawler.web import create_app
 from pipelines.db import open_engine
 from pipelines.store import ArticleStore, StoreItem
-
-SEEN = datetime(2024, 7, 1, tzinfo=UTC)
 
 
 def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
@@ -62,13 +57,18 @@ def test_serve_prints_its_url_answers_and_stops_cleanly_on_ctrl_c(web_archive: A
     assert "Traceback" not in err
 
 
-def test_serve_refuses_other_host_names_on_loopback(web_archive: Any) -> None:
+@pytest.fixture(scope="module")
+def served(web_archive: Any) -> Iterator[Serving]:
+    with Serving("--data-dir", str(web_archive.data)) as serving:
+        yield serving
+
+
+def test_serve_refuses_other_host_names_on_loopback(served: Serving) -> None:
     # A page elsewhere cannot read the archive through DNS rebinding: the Host must be ours.
-    with Serving("--data-dir", str(web_archive.data)) as served:
-        status, _ = get(served.url + "/", headers={"Host": "attacker.example"})
-        assert status == 400
-        port = served.url.rsplit(":", 1)[1]
-        assert get(served.url + "/", headers={"Host": f"localhost:{port}"})[0] == 200
+    status, _ = get(served.url + "/", headers={"Host": "attacker.example"})
+    assert status == 400
+    port = served.url.rsplit(":", 1)[1]
+    assert get(served.url + "/", headers={"Host": f"localhost:{port}"})[0] == 200
 
 
 @pytest.mark.parametrize(
@@ -82,9 +82,8 @@ def test_serve_refuses_other_host_names_on_loopback(web_archive: Any) -> None:
         "/articles/1/../../../etc/passwd",
     ],
 )
-def test_serve_refuses_paths_outside_its_routes(web_archive: Any, target: str) -> None:
-    with Serving("--data-dir", str(web_archive.data)) as served:
-        status, data = raw_get(served.url, target)
+def test_serve_refuses_paths_outside_its_routes(served: Serving, target: str) -> None:
+    status, data = raw_get(served.url, target)
     assert status in (400, 404), (target, data[:300])
     assert b"root:" not in data and b"open_engine" not in data and b"Traceback" not in data
 
@@ -146,74 +145,10 @@ def test_serve_never_writes_the_database(web_archive: Any, tmp_path: Path) -> No
 
 # -- a hostile archive -------------------------------------------------------------------------
 
-JS = "javascript:alert(1)"
-
-
-def record_of(n: int, title: str, body: str, **fields: Any) -> dict[str, Any]:
-    record = {
-        "url": f"http://news.example/a/{n}.html",
-        "title": title,
-        "published": "2024-06-30T10:00:00+08:00",
-        "source": "中国报道",
-        "authors": ["黄楚芳"],
-        "editors": ["陈伟赞"],
-        "channel": "乡村",
-        "body": body,
-        "images": [],
-        "status": "ok",
-        "parser_version": "test",
-    }
-    record.update(fields)
-    return record
-
-
-def png() -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
-
-
-IMAGES = [
-    {"src": JS, "caption": "<script>alert('caption')</script>说明"},
-    {"src": "http://img.example/photo.png", "caption": "存档的图片"},
-    {"src": "http://img.example/evil.svg", "caption": "SVG 图片"},
-    {"src": "http://img.example/never.png", "caption": "未存档"},
-]
-HOSTILE = record_of(
-    7,
-    "<img src=x onerror=alert('title')>标题",
-    "<script>alert('body')</script>\n<a href=\"javascript:alert(2)\">链接</a>",
-    url="http://news.example/a/7.html?x=\"><script>alert('url')</script>",
-    source="<b onmouseover=alert(3)>来源</b>",
-    authors=["<script>alert('author')</script>"],
-    editors=["\"><svg onload=alert(4)>"],
-    channel=JS,
-    images=IMAGES,
-)
-
 
 @pytest.fixture(scope="module")
 def hostile_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data folder whose one article has HTML and javascript: everywhere, and two archived
-    "images": a real PNG and an SVG (which may hold script, so it is never served)."""
-    data = tmp_path_factory.mktemp("hostile")
-    store = ArticleStore(open_engine(f"sqlite:///{data / 'articles.db'}"))
-    store.store_articles([StoreItem(HOSTILE, SEEN)])
-    svg = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(5)"><script>alert(6)</script></svg>'
-    with WarcWriter(data / "warc") as writer:
-        for url, kind, body in (
-            (IMAGES[1]["src"], "image/png", png()),
-            (IMAGES[2]["src"], "image/svg+xml", svg),
-        ):
-            locator = writer.write_exchange(
-                url=url, status=200, response_headers=[("Content-Type", kind)], body=body
-            )
-            store.record_fetch(None, url, status=200, warc=locator.as_dict(), fetched_at=SEEN)
-    store.engine.dispose()
-    return data
+    return build_hostile(tmp_path_factory.mktemp("hostile"))
 
 
 @pytest.fixture
@@ -253,6 +188,7 @@ def test_images_are_served_from_the_archive_only_as_raster_images(hostile: Any) 
     assert {"noopener", "noreferrer"} <= set(link.get("rel").split())
     assert not figures[3].cssselect("img")
     assert figures[1].cssselect("img")[0].get("src") == "/articles/1/images/1"
+    assert not figures[2].cssselect("img") and IMAGES[2]["src"] in figures[2].text_content()
     served = hostile.get("/articles/1/images/1")
     assert served.status_code == 200 and served.content == png()
     assert served.headers["content-type"] == "image/png"

@@ -10,16 +10,22 @@ from __future__ import annotations
 
 import re
 import signal
+import struct
 import subprocess
 import sys
 import threading
+import zlib
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Self
 
+from archive.writer import WarcWriter
 from crawler.sample_site import Page, build_site, serve
+from pipelines.db import open_engine
+from pipelines.store import ArticleStore, StoreItem
 
 HOSTILE_TITLE = '<script>alert("title")</script>厚街标题'
 HOSTILE_PARAGRAPH = "<img src=x onerror=alert(2)>厚街 javascript:alert(3) <b>粗体</b>"
@@ -28,14 +34,26 @@ TITLE_SUFFIX = "(更新)"
 
 
 class Beacon:
-    """A server that only records the paths asked of it: a page "calling home" shows up here."""
+    """A server that records the paths asked of it: a page "calling home" shows up here.
+
+    It also serves ``page`` (bytes, as they are, no policy) at ``/unsandboxed``, for the
+    browser test's control case.
+    """
 
     def __init__(self) -> None:
         self.requests: list[str] = []
+        self.page = b""
         beacon = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                if self.path == "/unsandboxed":
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/html; charset=utf-8")
+                    self.send_header("Content-Length", str(len(beacon.page)))
+                    self.end_headers()
+                    self.wfile.write(beacon.page)
+                    return
                 beacon.requests.append(self.path)
                 self.send_response(204)
                 self.end_headers()
@@ -178,3 +196,78 @@ class Serving:
     def __exit__(self, *exc: object) -> None:
         if self.process.poll() is None:
             self.stop()
+
+
+# -- a hostile archive: stored records with HTML and javascript: in every field -----------
+
+SEEN = datetime(2024, 7, 1, tzinfo=UTC)
+
+
+JS = "javascript:alert(1)"
+
+
+def record_of(n: int, title: str, body: str, **fields: Any) -> dict[str, Any]:
+    record = {
+        "url": f"http://news.example/a/{n}.html",
+        "title": title,
+        "published": "2024-06-30T10:00:00+08:00",
+        "source": "中国报道",
+        "authors": ["黄楚芳"],
+        "editors": ["陈伟赞"],
+        "channel": "乡村",
+        "body": body,
+        "images": [],
+        "status": "ok",
+        "parser_version": "test",
+    }
+    record.update(fields)
+    return record
+
+
+def png() -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
+
+
+IMAGES = [
+    {"src": JS, "caption": "<script>alert('caption')</script>说明"},
+    {"src": "http://img.example/photo.png", "caption": "存档的图片"},
+    {"src": "http://img.example/evil.svg", "caption": "SVG 图片"},
+    {"src": "http://img.example/never.png", "caption": "未存档"},
+]
+HOSTILE = record_of(
+    7,
+    "<img src=x onerror=alert('title')>标题",
+    "<script>alert('body')</script>\n<a href=\"javascript:alert(2)\">链接</a>",
+    url="http://news.example/a/7.html?x=\"><script>alert('url')</script>",
+    source="<b onmouseover=alert(3)>来源</b>",
+    authors=["<script>alert('author')</script>"],
+    editors=["\"><svg onload=alert(4)>"],
+    channel=JS,
+    images=IMAGES,
+)
+
+
+def build_hostile(data: Path) -> Path:
+    """A data folder whose one article has HTML and javascript: everywhere, and two archived
+    "images": a real PNG and an SVG (which may hold script, so it is never served)."""
+    store = ArticleStore(open_engine(f"sqlite:///{data / 'articles.db'}"))
+    store.store_articles([StoreItem(HOSTILE, SEEN)])
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(5)"><script>alert(6)</script></svg>'
+    with WarcWriter(data / "warc") as writer:
+        for url, kind, body in (
+            (IMAGES[1]["src"], "image/png", png()),
+            (IMAGES[2]["src"], "image/svg+xml", svg),
+        ):
+            locator = writer.write_exchange(
+                url=url, status=200, response_headers=[("Content-Type", kind)], body=body
+            )
+            store.record_fetch(None, url, status=200, warc=locator.as_dict(), fetched_at=SEEN)
+    store.engine.dispose()
+    return data
+
+

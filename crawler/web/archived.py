@@ -76,6 +76,20 @@ def _media_type(record: ArchivedResponse, allowed: tuple[str, ...]) -> str | Non
     return media
 
 
+def _archived_image(site: Site, found: dict[str, Any]) -> ArchivedResponse | None:
+    try:
+        record = read_at(site.warc_dir, _locator(found))
+    except (ArchiveError, OSError):
+        return None
+    return record if _media_type(record, IMAGE_TYPES) else None
+
+
+def shown_images(site: Site, srcs: list[str]) -> set[str]:
+    """Which of these image URLs the archive holds as an image this server shows."""
+    copies = archived_copies(site.engine, srcs)
+    return {src for src, found in copies.items() if _archived_image(site, found) is not None}
+
+
 def response(request: Request) -> Response:
     """``/articles/{id}/archived/response``: the archived body under the sandbox policy."""
     site = site_of(request)
@@ -101,13 +115,8 @@ def image(request: Request) -> Response:
         raise NotFound("no such image")
     src = str(article["images"][n].get("src") or "")
     found = archived_copies(site.engine, [src]).get(src)
-    if found is None:
-        raise NotFound("this image was not archived")
-    try:
-        record = read_at(site.warc_dir, _locator(found))
-    except (ArchiveError, OSError) as exc:
-        raise NotFound(f"the archived image cannot be read: {exc}") from exc
-    media = _media_type(record, IMAGE_TYPES)
-    if media is None:
-        raise NotFound("the archived copy is not an image this server shows")
+    record = _archived_image(site, found) if found else None
+    if record is None:
+        raise NotFound("this image is not in the archive as an image this server shows")
+    media = _media_type(record, IMAGE_TYPES) or ""
     return Response(record.body, media_type=media.split(";")[0], headers=SAFE_HEADERS)

@@ -16,7 +16,7 @@ from crawler.web.errors import BadParameter, NotFound
 from crawler.web.filters import web_url
 from crawler.web.params import PAGE_SIZE, Search, parse_search
 from crawler.web.snippets import highlight, snippet
-from pipelines.browse import archived_copies, articles_per_day, fetch_history, result_page
+from pipelines.browse import articles_per_day, fetch_history, result_page
 from pipelines.query import article_versions, get_article, stats
 from pipelines.search import match_pieces
 
@@ -119,7 +119,7 @@ def article_page(request: Request) -> Response:
     site = site_of(request)
     article = _article(request)
     images = article["images"] or []
-    copies = archived_copies(site.engine, [str(i.get("src") or "") for i in images])
+    copies = archived.shown_images(site, [str(i.get("src") or "") for i in images])
     shown = [
         {
             "n": n,
