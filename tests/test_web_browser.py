@@ -100,7 +100,6 @@ def test_search_filter_read_compare_and_view_as_archived(
     # The highlight is visible: a coloured background behind the word.
     colour = page.locator("li.hit mark").first.evaluate("e => getComputedStyle(e).backgroundColor")
     assert colour not in ("rgba(0, 0, 0, 0)", "transparent")
-    screenshot(tab, "search", tmp_path)
 
     facet = page.locator("#facet-channel li a").first
     channel = facet.inner_text()
@@ -110,6 +109,7 @@ def test_search_filter_read_compare_and_view_as_archived(
     assert parse_qs(urlsplit(page.url).query) == {"q": ["厚街"], "channel": [channel]}
     metas = page.locator("li.hit p.meta").all_inner_texts()
     assert len(metas) == min(count, 20) and all(channel in m for m in metas)
+    screenshot(tab, "search", tmp_path)
 
     first = page.locator("li.hit h3 a").first
     title = first.inner_text()

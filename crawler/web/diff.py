@@ -24,6 +24,8 @@ FIELDS = (
 )
 # Runs of unchanged paragraphs longer than this are folded to their count.
 CONTEXT = 1
+# A replaced paragraph at least this alike (difflib ratio) to a new one is shown as changed.
+SIMILAR = 0.5
 
 Segment = tuple[str, str]  # (text, "same" | "removed" | "added")
 
@@ -80,6 +82,30 @@ def _chars(before: str, after: str) -> tuple[list[Segment], list[Segment]]:
     return old, new
 
 
+def _replaced(old: list[str], new: list[str]) -> list[BodyChange]:
+    """Paragraphs replaced by others: pairs alike enough are "changed" in place, in order."""
+    steps: list[BodyChange] = []
+    j = 0
+    for a in old:
+        match = next(
+            (
+                k
+                for k in range(j, len(new))
+                if difflib.SequenceMatcher(None, a, new[k], autojunk=False).ratio() >= SIMILAR
+            ),
+            None,
+        )
+        if match is None:
+            steps.append(BodyChange("removed", before=a))
+            continue
+        steps += [BodyChange("added", after=p) for p in new[j:match]]
+        segs_a, segs_b = _chars(a, new[match])
+        steps.append(BodyChange("changed", a, new[match], 0, segs_a, segs_b))
+        j = match + 1
+    steps += [BodyChange("added", after=p) for p in new[j:]]
+    return steps
+
+
 def body_diff(before: str | None, after: str | None) -> list[BodyChange]:
     """The paragraph diff of two bodies (one paragraph a line)."""
     old = (before or "").split("\n") if before else []
@@ -95,10 +121,8 @@ def body_diff(before: str | None, after: str | None) -> list[BodyChange]:
                 steps += [BodyChange("same", p, p) for p in run[-CONTEXT:]]
             else:
                 steps += [BodyChange("same", p, p) for p in run]
-        elif tag == "replace" and i2 - i1 == j2 - j1:
-            for a, b in zip(old[i1:i2], new[j1:j2], strict=True):
-                segs_a, segs_b = _chars(a, b)
-                steps.append(BodyChange("changed", a, b, 0, segs_a, segs_b))
+        elif tag == "replace":
+            steps += _replaced(old[i1:i2], new[j1:j2])
         else:
             steps += [BodyChange("removed", before=p) for p in old[i1:i2]]
             steps += [BodyChange("added", after=p) for p in new[j1:j2]]
