@@ -124,3 +124,20 @@ def test_times_show_in_beijing_time() -> None:
     assert when("2024-02-26T03:33:41+00:00") == "2024-02-26 11:33"
     assert when("2024-02-26") == "2024-02-26"
     assert when(None) == ""
+
+
+def test_templates_and_static_files_ship_as_package_data() -> None:
+    # A non-editable install carries only what package-data names: every file the app reads.
+    import fnmatch
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    config = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    globs = config["tool"]["setuptools"]["package-data"]["crawler"]
+    files = [p for folder in ("templates", "static")
+             for p in (root / "crawler" / "web" / folder).iterdir() if p.is_file()]
+    assert len(files) >= 8
+    for path in files:
+        relative = path.relative_to(root / "crawler").as_posix()
+        assert any(fnmatch.fnmatch(relative, g) for g in globs), relative
