@@ -77,7 +77,9 @@ def measure(client: Any, paths: list[str], runs: int) -> tuple[float, float]:
     return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.95))]
 
 
-def run_web(name: str, url: str, total: int, runs: int) -> list[tuple[str, str, float, float, bool]]:
+def run_web(
+    name: str, url: str, total: int, runs: int
+) -> list[tuple[str, str, float, float, bool]]:
     from starlette.testclient import TestClient
 
     from crawler.web import create_app
@@ -105,8 +107,16 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
             for metric, value in (("median", median), ("p95", p95)):
                 target = f"< {TARGETS[metric]:.0f} ms" if targeted else None
                 passed = value < TARGETS[metric] if targeted else None
-                out.append(row(f"web sqlite ({total:,})", f"{label}: {metric}", [value], "ms",
-                               target=target, passed=passed))
+                out.append(
+                    row(
+                        f"web sqlite ({total:,})",
+                        f"{label}: {metric}",
+                        [value],
+                        "ms",
+                        target=target,
+                        passed=passed,
+                    )
+                )
     return out
 
 
@@ -114,7 +124,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000, help="articles in the archive")
     parser.add_argument("--runs", type=int, default=60, help="requests per case")
-    parser.add_argument("--pg", action="store_true", help="also on PostgreSQL (CHINAREPORT_TEST_PG)")
+    parser.add_argument(
+        "--pg", action="store_true", help="also on PostgreSQL (CHINAREPORT_TEST_PG)"
+    )
     parser.add_argument("--no-sqlite", action="store_true")
     args = parser.parse_args()
     results = []
@@ -125,7 +137,9 @@ def main() -> None:
         if not (folder / "complete").exists():
             for stale in folder.glob("articles.db*"):
                 stale.unlink()
-            print(f"building {args.n:,} articles in {folder} (kept for the next run)", file=sys.stderr)
+            print(
+                f"building {args.n:,} articles in {folder} (kept for the next run)", file=sys.stderr
+            )
             build(url, args.n)
             (folder / "complete").touch()
         results += run_web("sqlite", url, args.n, args.runs)
