@@ -213,3 +213,23 @@ def test_the_cli_and_the_app_agree_on_the_hostile_record(hostile_data: Path) -> 
     app = create_app(f"sqlite:///{hostile_data / 'articles.db'}", hostile_data / "warc")
     with TestClient(app) as client:
         assert client.get("/api/articles/1").json() == shown
+
+
+def test_a_database_that_breaks_under_the_server_is_a_503_never_a_traceback(
+    web_archive: Any, tmp_path: Path
+) -> None:
+    data = tmp_path / "broken"
+    shutil.copytree(web_archive.data, data)
+    app = create_app(f"sqlite:///{data / 'articles.db'}", data / "warc")
+    with TestClient(app, raise_server_exceptions=False) as client:
+        assert client.get("/").status_code == 200
+        app.state.site.engine.dispose()
+        for name in ("articles.db-wal", "articles.db-shm"):
+            (data / name).unlink(missing_ok=True)
+        (data / "articles.db").write_bytes(b"this is not a database" * 100)
+        page = client.get("/?q=" + quote("厚街"))
+        assert page.status_code == 503 and "the database cannot be read" in page.text
+        api = client.get("/api/articles")
+        assert api.status_code == 503 and api.json()["error"].startswith("the database cannot")
+        for response in (page, api):
+            assert "Traceback" not in response.text and "SELECT" not in response.text

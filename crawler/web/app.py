@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -109,7 +110,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 async def _store_error(request: Request, exc: Exception) -> Response:
     log.warning("database error on %s: %s", request.url.path, exc)
-    return _error(request, 503, f"the database cannot be read: {exc}")
+    inner = getattr(exc, "orig", None) or exc  # a driver's error, without the SQL around it
+    first = (str(inner).strip().splitlines() or [type(inner).__name__])[0]
+    return _error(request, 503, f"the database cannot be read: {first}")
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
@@ -149,6 +152,7 @@ def create_app(
         WebError: _web_error,
         HTTPException: _http_error,
         StoreError: _store_error,
+        SQLAlchemyError: _store_error,
         Exception: _server_error,
     }
     app = Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)
