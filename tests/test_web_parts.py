@@ -41,8 +41,9 @@ def test_snippet_is_cut_around_the_first_hit() -> None:
 
 
 def test_body_diff_folds_the_unchanged_and_diffs_a_changed_paragraph_by_character() -> None:
-    before = "\n".join(["第一段。", "第二段。", "第三段。", "第四段。", "第五段旧。"])
-    after = "\n".join(["第一段。", "第二段。", "第三段。", "第四段。", "第五段新。", "第六段。"])
+    same = ["第一段。", "第二段。", "第三段。", "第四段。"]
+    before = "\n".join([*same, "第五段旧。"])
+    after = "\n".join([*same, "第五段新。", "第六段。"])
     steps = body_diff(before, after)
     kinds = [s.kind for s in steps]
     assert kinds == ["same", "folded", "same", "changed", "added"]
