@@ -21,15 +21,6 @@ from pipelines.query import article_versions, get_article, stats
 from pipelines.search import match_pieces
 
 FACET_LABELS = {"channel": "Channel", "source": "Source"}
-FILTER_LABELS = {
-    "author": "author",
-    "editor": "editor",
-    "source": "source",
-    "channel": "channel",
-    "since": "since",
-    "until": "until",
-    "status": "status",
-}
 TOP = 15
 
 
@@ -87,7 +78,7 @@ def search_page(request: Request) -> Response:
         for name, rows in page.facets.items()
     }
     active = [
-        {"name": FILTER_LABELS[name], "value": value, "url": search.url(changes={name: None})}
+        {"name": name, "value": value, "url": search.url(changes={name: None})}
         for name, value in search.filters.items()
         if value
     ]
