@@ -26,6 +26,7 @@ MODULE_BENCHES = {
     "warc": "bench.bench_warc",
     "db": "bench.bench_db",
     "reparse": "bench.bench_reparse",
+    "web": "bench.bench_web",
 }
 PARTS = ("crawl", *MODULE_BENCHES)
 LONG_PARTS = ("memory", "profile")  # only with their flag, or named in --only

@@ -85,35 +85,78 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_read_only(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.close()
+
+
+def _pg_read_only(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+    cursor.close()
+    dbapi_conn.commit()
+
+
 def _first_line(exc: BaseException) -> str:
     inner = getattr(exc, "orig", None) or exc
     lines = [line.strip() for line in str(inner).splitlines() if line.strip()]
     return lines[0] if lines else type(inner).__name__
 
 
-def open_engine(url: str, *, upgrade: bool = True) -> Engine:
-    """Open (and by default upgrade) the database at a SQLAlchemy URL; raises ``StoreError``."""
+def open_engine(url: str, *, upgrade: bool = True, read_only: bool = False) -> Engine:
+    """Open (and by default upgrade) the database at a SQLAlchemy URL; raises ``StoreError``.
+
+    ``read_only`` opens an existing database as it is: no file or folder is created, no schema
+    upgrade is made (an outdated schema is an error), and every connection refuses writes.
+    """
     mapped = _map_url(url)
+    safe = make_url(url).render_as_string(hide_password=True)
     kwargs: dict[str, Any] = {}
     if mapped.get_backend_name() == "sqlite":
-        _prepare_sqlite_path(mapped)
+        database = mapped.database or ""
+        if not read_only:
+            _prepare_sqlite_path(mapped)
+        elif not database.startswith("file:") and not Path(database or ":memory:").is_file():
+            raise StoreError(f"no database at {database or ':memory:'}")
         kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT_MS / 1000}
     try:
         engine = create_engine(mapped, **kwargs)
     except (NoSuchModuleError, ArgumentError, ImportError) as exc:
         raise StoreError(f"cannot use database URL {url!r}: {exc}") from exc
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
-    safe = make_url(url).render_as_string(hide_password=True)
+        event.listen(engine, "connect", _sqlite_read_only if read_only else _sqlite_pragmas)
+    elif read_only:
+        event.listen(engine, "connect", _pg_read_only)
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except DBAPIError as exc:
         engine.dispose()
         raise StoreError(f"cannot open database {safe}: {_first_line(exc)}") from exc
-    if upgrade:
+    if read_only:
+        _require_current_schema(engine, safe)
+    elif upgrade:
         upgrade_database(engine)
     return engine
+
+
+def _require_current_schema(engine: Engine, where: str) -> None:
+    try:
+        with engine.connect() as conn:
+            found = current_revision(conn)
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise StoreError(f"cannot read database {where}: {_first_line(exc)}") from exc
+    if found != head_revision():
+        engine.dispose()
+        if found is None:
+            raise StoreError(f"{where} holds no article archive (crawl into it first)")
+        raise StoreError(
+            f"{where} has schema {found}, this version reads {head_revision()}: "
+            "run `chinareport db upgrade`"
+        )
 
 
 def upgrade_database(engine: Engine, revision: str = "head") -> tuple[str | None, str]:

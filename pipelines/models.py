@@ -91,7 +91,11 @@ class Article(Base):
     """The current state of one article, keyed by its canonical URL."""
 
     __tablename__ = "articles"
-    __table_args__ = (Index("ix_articles_published", "published"),)
+    __table_args__ = (
+        Index("ix_articles_published", "published"),
+        # Covers the counts over all articles (facets, stats) so they never read the bodies.
+        Index("ix_articles_browse", "status", "channel_id", "source_id", "site_id", "published"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     canonical_url: Mapped[str] = mapped_column(Text, unique=True)
     url: Mapped[str] = mapped_column(Text)

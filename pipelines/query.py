@@ -124,7 +124,7 @@ def _text_match(conn: Connection, query: str) -> tuple[ColumnElement[bool], Colu
     return Article.id.in_(every_ids), Article.id.in_(title_ids)
 
 
-def _statement(
+def matching_select(
     conn: Connection,
     query: str | None,
     *,
@@ -136,6 +136,10 @@ def _statement(
     until: DateLike,
     status: str | None,
 ) -> tuple[Any, list[Any]]:
+    """(SELECT of the articles matching a keyword and filters, its ranking order).
+
+    Shared by the query functions here and by ``pipelines.browse`` (counts and facets).
+    """
     stmt = article_select()
     if status:
         stmt = stmt.where(Article.status == status)
@@ -180,7 +184,7 @@ def search_articles(
 ) -> list[dict[str, Any]]:
     """Articles matching every given filter, as records with ``id``: title hits first, then newest."""
     with read_transaction(engine) as conn:
-        stmt, order = _statement(
+        stmt, order = matching_select(
             conn,
             text,
             author=author,
@@ -213,7 +217,7 @@ def iter_articles(
     last_id = 0
     while True:
         with read_transaction(engine) as conn:
-            stmt, _ = _statement(conn, text, **{k: filters.get(k) for k in _FILTERS})
+            stmt, _ = matching_select(conn, text, **{k: filters.get(k) for k in _FILTERS})
             rows = conn.execute(
                 stmt.where(Article.id > last_id).order_by(Article.id).limit(batch_size)
             ).all()

@@ -56,6 +56,12 @@ def query_terms(query: str) -> list[list[str]]:
     return [toks for toks in (tokens(term) for term in query.split()) if toks]
 
 
+def match_pieces(query: str) -> list[str]:
+    """The runs of text a query finds (Han runs and words, longest first), to highlight hits."""
+    pieces = {han or word for term in query.split() for han, word in _TOKEN.findall(term)}
+    return sorted(pieces, key=lambda piece: (-len(piece), piece))
+
+
 def needs_scan(terms: Sequence[Sequence[str]]) -> bool:
     """True when a term holds a lone Han character, which bigrams cannot find."""
     return any(len(tok) == 1 and _HAN_CHAR.match(tok) for term in terms for tok in term)

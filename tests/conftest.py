@@ -76,3 +76,14 @@ def db_url(request: pytest.FixtureRequest) -> str:
     if request.param == "sqlite":
         return request.getfixturevalue("sqlite_url")
     return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture(scope="session")
+def web_archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """The sample site crawled twice into SQLite, with a hostile, a scripted and a changed
+    article (``tests/web_archive.py``): shared by the web tests of one test process."""
+    from web_archive import build
+
+    archive = build(tmp_path_factory.mktemp("web_archive"))
+    yield archive
+    archive.beacon.stop()

@@ -1,6 +1,7 @@
 """Packages have a direction: archive knows warcio only, the parser knows no Scrapy or SQL.
 
-Inside ``crawler/`` imports run from the faces down: nothing but the CLI imports the CLI,
+Inside ``crawler/`` imports run from the faces down: nothing but the CLI imports the CLI (or the
+web face, which reads through ``pipelines`` and ``archive`` only),
 the parser imports none of the rest, and the crawl's components (downloader middlewares,
 extensions, frontier) do not import the layer that runs crawls (``jobs/``).
 """
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+WEB = {"starlette", "jinja2", "uvicorn", "crawler.web"}  # the web face's own dependencies
 CRAWLER = ROOT / "crawler"
 
 
@@ -45,13 +47,17 @@ def forbidden_imports(names: set[str], forbidden: set[str]) -> list[str]:
 @pytest.mark.parametrize(
     ("package", "forbidden"),
     [
-        ("archive", {"scrapy", "twisted", "sqlalchemy", "alembic", "crawler", "pipelines"}),
+        ("archive", {"scrapy", "twisted", "sqlalchemy", "alembic", "crawler", "pipelines", *WEB}),
         ("crawler/parser", {"scrapy", "twisted", "sqlalchemy", "alembic", "pipelines", "archive"}),
-        ("pipelines", {"scrapy", "twisted", "crawler", "archive"}),
+        ("pipelines", {"scrapy", "twisted", "crawler", "archive", *WEB}),
         # The crawl's components never reach up to the layer that runs crawls, or the CLI.
         ("crawler/downloadermiddlewares", {"crawler.jobs", "crawler.cli"}),
         ("crawler/extensions", {"crawler.jobs", "crawler.cli"}),
         ("crawler/frontier", {"crawler.jobs", "crawler.cli"}),
+        # The web face reads through pipelines and archive: no crawl machinery, no CLI.
+        ("crawler/web", {"crawler.cli", "crawler.jobs", "crawler.spiders", "crawler.extensions",
+                         "crawler.frontier", "crawler.workers", "crawler.downloadermiddlewares",
+                         "crawler.parser", "scrapy", "twisted"}),
     ],
 )
 def test_import_direction(package, forbidden):
@@ -77,6 +83,16 @@ def test_only_the_cli_imports_the_cli():
             if module.startswith(allowed):
                 continue
             bad = forbidden_imports(names, {"crawler.cli"})
+            assert not bad, f"{module} imports {bad}"
+
+
+def test_only_the_cli_imports_the_web_face():
+    allowed = ("crawler/cli/", "crawler/web/")
+    for package in ("crawler", "pipelines", "archive"):
+        for module, names in imported_modules(ROOT / package).items():
+            if module.startswith(allowed):
+                continue
+            bad = forbidden_imports(names, WEB)
             assert not bad, f"{module} imports {bad}"
 
 

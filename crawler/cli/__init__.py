@@ -20,6 +20,7 @@ _COMMANDS = (
     ("crawler.cli.eval_cmd", "command"),
     ("crawler.cli.reparse_cmd", "command"),
     ("crawler.cli.schedule_cmd", "command"),
+    ("crawler.cli.serve_cmd", "command"),
 )
 
 
