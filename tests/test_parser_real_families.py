@@ -205,3 +205,10 @@ def test_control_characters_never_leave_the_parser() -> None:
     assert not any(ch in text for ch in "\x1b\x00\x07\u202e\u2066\u2069")
     assert strip_controls("一\n二\x85三", keep_newlines=True) == "一\n二三"
     assert strip_controls("一\n二") == "一 二"
+
+
+def test_a_date_split_over_elements_and_a_zone_word_before_the_time() -> None:
+    meta = '<div class="year">2019</div><div class="md">09/07</div><div class="time">19:02</div>'
+    assert parse(page(meta=meta)).published == "2019-09-07T19:02:00+08:00"
+    article = parse(page(meta="更新时间 2012年12月10日, 格林尼治标准时间10:41"))
+    assert article.published == "2012-12-10T10:41:00+00:00"  # as shown, in the zone it names

@@ -17,11 +17,14 @@ DATE_RE = re.compile(
     # (a day run into its time, 2005.08.2605:39, as a template that drops the space prints it)
     r"(?P<d>\d{2}(?=\d{1,2}[:：]\d\d)|\d{1,2}(?!\d))\s*日?"
     r"(?:\s*(?:星期|周|礼拜)[一二三四五六日天])?"
-    r"(?:\s*(?:T|\s)?\s*(?P<half>上午|下午|中午|晚上|早上|凌晨)?\s*(?P<H>\d{1,2})\s*[:：时時]\s*"
+    # (a zone word between date and time: 2012年12月10日, 格林尼治标准时间10:41)
+    r"(?:\s*(?:T|\s|[,，]\s*(?=\D{0,12}\d{1,2}\s*[:：]))?\s*(?P<zone>格林尼治标准时间|格林威治时间|北京时间|GMT|UTC)?"
+    r"\s*(?P<half>上午|下午|中午|晚上|早上|凌晨)?\s*(?P<H>\d{1,2})\s*[:：时時]\s*"
     r"(?P<M>\d{1,2})(?!\d)(?:\s*[:：分]\s*(?P<S>\d{1,2})(?!\d)(?:\.\d+)?)?)?"
     r"(?:\s*(?P<tz>Z|[+-]\d\d:?\d\d|(?:GMT|UTC)\s*[+-]\s*\d{1,2}(?::?\d\d)?))?"
 )
 AFTERNOON = frozenset({"下午", "晚上"})
+UTC_ZONE_WORDS = frozenset({"格林尼治标准时间", "格林威治时间", "GMT", "UTC"})
 # Dates in article URLs: /2019/0618/, /20240509/, /2024-05/13/, /t20240520_.
 URL_DATE_RES = (
     re.compile(r"/((?:19|20)\d\d)/?(\d\d)/?(\d\d)(?:/|_)"),
@@ -77,7 +80,8 @@ def _build(match: re.Match[str]) -> ParsedDate | None:
                 hour,
                 int(match.group("M")),
                 int(match.group("S") or 0),
-                tzinfo=_tz(match.group("tz")),
+                tzinfo=UTC if match.group("zone") in UTC_ZONE_WORDS and not match.group("tz")
+                else _tz(match.group("tz")),
             )
             has_time = True
         else:

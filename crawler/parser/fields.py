@@ -67,6 +67,8 @@ SHORT_YEAR_DATE_RE = re.compile(
 )
 # A note in brackets after a name: 作者：韩立新（单位：湘江大学经济学院）.
 BRACKETED_NOTE_RE = re.compile(r"[（(][^（()）]*[:：][^（()）]*[)）]")
+YEAR_ONLY_RE = re.compile(r"^(?:19|20)\d\d$")
+SPLIT_DATE_PART_CHARS = 12
 LEAD_PARAGRAPHS = 3  # a lead byline may follow a placeholder or a one-line dateline
 SLASH_SPLIT_RE = re.compile(r"\s*/\s*")
 
@@ -178,7 +180,8 @@ def _first_labelled_date(hits: list[LabelHit], secondary: bool) -> tuple[ParsedD
     return None
 
 
-def _first_date(doc: Document, positions: list[int], strict: bool) -> tuple[ParsedDate, int] | None:
+def _first_date(doc: Document, positions: list[int], strict: bool,
+                updates: bool = False) -> tuple[ParsedDate, int] | None:
     # Away from the title, unlabelled dates count only on lines of their own:
     # not in link lists (related articles after the body carry their own dates).
     for position in positions:
@@ -186,9 +189,14 @@ def _first_date(doc: Document, positions: list[int], strict: bool) -> tuple[Pars
         if strict and (line.link_ratio >= 0.5 or line.tag in LIST_TAGS):
             continue
         if line.image is None and line.length < 200 and not TODAY_RE.search(line.text):
-            for found in find_dates(line.text):
+            text = line.text
+            if YEAR_ONLY_RE.match(text):
+                # 2019 / 09/07 / 19:02 in elements of their own, one under the other
+                text = " ".join(other.text for other in doc.lines[position : position + 3]
+                                if other.image is None and other.length <= SPLIT_DATE_PART_CHARS)
+            for found in find_dates(text):
                 # 2024-03-05 10:20 更新时间：2024-03-06: an update time is not the publication.
-                if not SECONDARY_DATE_BEFORE_RE.search(line.text[: found.start]):
+                if updates or not SECONDARY_DATE_BEFORE_RE.search(text[: found.start]):
                     return found, position
     return None
 
@@ -233,6 +241,10 @@ def find_published(
         labelled = _first_labelled_date(hits[zone], secondary=True)
         if labelled is not None:
             return labelled
+    # 更新时间 2012年12月10日 printed without a separator: an update time, the only one shown
+    updated = _first_date(doc, zones.head, strict=False, updates=True)
+    if updated is not None:
+        return updated[0], doc.lines[updated[1]].index
     for positions, strict in ((zones.tail[:UNLABELLED_TAIL_LINES], True), (far, True)):
         found = _first_date(doc, positions, strict)
         if found is not None:
