@@ -8,6 +8,7 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
+from .dates import find_dates
 from .labels import has_label, label_text
 from .patterns import (
     BOILERPLATE_LINE_RES,
@@ -45,6 +46,8 @@ CODE_TAGS = frozenset({"pre", "code"})
 CLAUSE_END = "，、；：,;:"
 MAX_SHORT_LINE_CHARS = 80
 MIN_REPEATED_LEAD_CHARS = 20
+MAX_DATELINE_CHARS = 60
+DATELINE_RE = re.compile(r"(?:19|20)\d\d")
 PICTURE_BOX_TAGS = frozenset({"div", "figure"})
 MAX_STANDALONE_NOTE_CHARS = 60
 RUN_END = "。！？!?…”」』"
@@ -76,7 +79,11 @@ class Body:
 def is_prose(line: Line) -> bool:
     """A line that reads like article text: long enough, punctuated, not mostly links."""
     own = line.length - line.link_chars
-    return own >= MIN_PROSE_CHARS and line.link_ratio < 0.3 and bool(PROSE_PUNCT_RE.search(line.text))
+    if own < MIN_PROSE_CHARS or line.link_ratio >= 0.3 or not PROSE_PUNCT_RE.search(line.text):
+        return False
+    # A dateline (更新时间 2012年12月10日, 格林尼治标准时间10:41) is punctuated, but no prose.
+    return not (line.length <= MAX_DATELINE_CHARS and DATELINE_RE.search(line.text)
+                and sum(d.end - d.start for d in find_dates(line.text)) * 2 > line.length)
 
 
 def _ancestors(element: etree._Element) -> list[etree._Element]:
