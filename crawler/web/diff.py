@@ -10,18 +10,10 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
-FIELDS = (
-    "title",
-    "published",
-    "source",
-    "authors",
-    "editors",
-    "channel",
-    "images",
-    "status",
-    "missing",
-    "parser_version",
-)
+from pipelines.records import HASHED_KEYS
+
+# Every hashed field but the body (diffed paragraph by paragraph), then the parser version.
+FIELDS = tuple(name for name in HASHED_KEYS if name != "body") + ("parser_version",)
 # Runs of unchanged paragraphs longer than this are folded to their count.
 CONTEXT = 1
 # A replaced paragraph at least this alike (difflib ratio) to a new one is shown as changed.
